@@ -1,0 +1,1 @@
+"""analysis layer; see reactor/__init__ and docs/architecture in README."""

@@ -1,0 +1,1 @@
+"""audio layer; see reactor/__init__ and docs/architecture in README."""

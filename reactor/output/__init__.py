@@ -1,0 +1,1 @@
+"""output layer; see reactor/__init__ and docs/architecture in README."""

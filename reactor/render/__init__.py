@@ -1,0 +1,1 @@
+"""render layer; see reactor/__init__ and docs/architecture in README."""
