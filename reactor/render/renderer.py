@@ -1,0 +1,259 @@
+"""The renderer: one scene, its passes and textures, drawn from a Features snapshot and params.
+
+Runs on the thread that owns the GL context (the main thread). Every GL object is created in
+``__init__`` (or on ``set_image``/``reload``) and reused: ``render`` allocates nothing on the GPU.
+Same inputs give the same pixels: the only randomness is the dither, seeded by the frame count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+import numpy as np
+
+from reactor import imageio
+from reactor.errors import ReactorError
+from reactor.features import SCALARS, Features
+from reactor.render.passes import FeedbackTarget, Presenter, draw_fullscreen, fullscreen_vao
+from reactor.render.programs import compile_program
+from reactor.render.scenes import SceneInfo, load_scene
+from reactor.render.textures import AudioTextures, image_bytes, make_noise_texture
+
+_FRAME_UNIFORMS = ("u_time", "u_dt", "u_frame", "u_resolution", "u_aspect")
+_MAX_SIDE_PX = 16384
+
+
+@dataclass
+class _Pass:
+    program: object
+    vao: object
+    target: FeedbackTarget
+    features: list = field(default_factory=list)   # (uniform, feature name)
+    params: list = field(default_factory=list)     # (uniform, param name)
+    frame: dict = field(default_factory=dict)      # standard frame uniform name -> uniform
+    samplers: list = field(default_factory=list)   # (unit, texture getter)
+
+
+class Renderer:
+    """Draw ``scene`` at ``width_px`` x ``height_px`` and read the pixels back.
+
+    Parameters
+    ----------
+    ctx : moderngl.Context
+    scene : str | Path | SceneInfo
+        Built-in scene name, a ``.frag``/``.toml`` path, or a loaded ``SceneInfo``.
+    width_px, height_px : int
+        Output size in pixels.
+    image : np.ndarray, optional
+        Reference image, float 0..1 or uint8, (h, w, 3|4), sRGB-encoded values; fitted to the
+        output size (cover). ``None``: the built-in demo image.
+    depth : np.ndarray, optional
+        (h, w) float 0..1, near = 1, aligned with ``image``; estimated from the image when None.
+
+    Raises
+    ------
+    ShaderError
+        A pass fails to compile (``file:line: message | source line``).
+    ReactorError
+        Bad size.
+    """
+
+    def __init__(self, ctx, scene, *, width_px: int, height_px: int, image=None, depth=None):
+        if not (1 <= int(width_px) <= _MAX_SIDE_PX and 1 <= int(height_px) <= _MAX_SIDE_PX):
+            raise ReactorError(f"render size {width_px}x{height_px} px is out of range 1..{_MAX_SIDE_PX}")
+        self.ctx = ctx
+        self.width_px, self.height_px = int(width_px), int(height_px)
+        self.scene = scene if isinstance(scene, SceneInfo) else load_scene(scene)
+        self.frame = 0
+        self._image_src, self._depth_src = image, depth
+        self._audio = AudioTextures(ctx)
+        self._noise = make_noise_texture(ctx)
+        self._image_tex = self._depth_tex = None
+        self._presenter = Presenter(ctx, width_px=self.width_px, height_px=self.height_px)
+        self._passes: list[_Pass] = []
+        self._targets: dict[str, FeedbackTarget] = {}
+        self._build(self.scene)
+
+    # -- building -------------------------------------------------------------------------
+    def _build(self, info: SceneInfo) -> None:
+        sources = info.sources()
+        programs = []
+        try:
+            for source in sources:
+                programs.append(compile_program(self.ctx, source))
+        except Exception:
+            for p in programs:
+                p.release()
+            raise
+        self._release_passes()
+        for spec in info.passes:
+            size = (max(1, round(self.width_px * spec.scale)), max(1, round(self.height_px * spec.scale)))
+            self._targets[spec.target] = FeedbackTarget(self.ctx, size_px=size, float_target=spec.float_target)
+        for spec, program in zip(info.passes, programs):
+            self._passes.append(self._bind(program, self._targets[spec.target]))
+        self.scene = info
+        self._used = frozenset(n for p in self._passes for n in _uniform_names(p.program))
+        if {"u_image", "u_depth"} & self._used and self._image_tex is None:
+            self.set_image(self._image_src, depth=self._depth_src)
+
+    def _bind(self, program, target: FeedbackTarget) -> _Pass:
+        names = _uniform_names(program)
+        rp = _Pass(program=program, vao=fullscreen_vao(self.ctx, program), target=target)
+        rp.frame = {n: program[n] for n in _FRAME_UNIFORMS if n in names}
+        rp.features = [(program[f"u_{k}"], k) for k in SCALARS if k != "time" and f"u_{k}" in names]
+        rp.params = [(program[n], n[2:]) for n in sorted(names) if n.startswith("p_")]
+        unit = 0
+        for name in sorted(names):
+            getter = self._sampler_getter(name, target)
+            if getter is None:
+                continue
+            program[name].value = unit
+            rp.samplers.append((unit, getter))
+            unit += 1
+        return rp
+
+    def _sampler_getter(self, name: str, target: FeedbackTarget) -> Callable | None:
+        if name == "u_prev":
+            return lambda: target.read
+        if name.startswith("u_pass_") and name[7:] in self._targets:
+            other = self._targets[name[7:]]
+            return lambda: other.read
+        if name in self._audio.textures:
+            tex = self._audio.textures[name]
+            return lambda: tex
+        if name == "u_noise":
+            return lambda: self._noise
+        if name == "u_image":
+            return lambda: self._image_tex
+        if name == "u_depth":
+            return lambda: self._depth_tex
+        return None
+
+    # -- public API -----------------------------------------------------------------------
+    def set_image(self, image=None, *, depth=None) -> None:
+        """Replace the reference image (and depth); ``None`` uses the demo image / an estimate.
+
+        Arrays are fitted (cover) to the output size. Textures are rewritten in place.
+        """
+        w, h = self.width_px, self.height_px
+        self._image_src, self._depth_src = image, depth
+        if image is None:
+            fitted = imageio.demo_image(w, h)
+        else:
+            fitted = imageio.fit(_as_float(image), w, h, mode="cover")
+        if depth is None:
+            depth_px = imageio.estimate_depth(fitted)
+        else:
+            depth_px = imageio.fit(_as_float(depth), w, h, mode="cover")
+            depth_px = depth_px[..., 0] if depth_px.ndim == 3 else depth_px
+        data, comps = image_bytes(fitted)
+        if comps == 1:  # a greyscale image: expand so u_image is always RGBA
+            data, comps = image_bytes(np.repeat(fitted[..., None] if fitted.ndim == 2 else fitted, 3, axis=2))
+        if self._image_tex is None:
+            self._image_tex = self.ctx.texture((w, h), 4)
+            self._image_tex.repeat_x = self._image_tex.repeat_y = False
+            self._depth_tex = self.ctx.texture((w, h), 1, dtype="f4")
+            self._depth_tex.repeat_x = self._depth_tex.repeat_y = False
+        self._image_tex.write(data)
+        self._depth_tex.write(np.ascontiguousarray(np.clip(depth_px, 0, 1)[::-1], np.float32))
+
+    def render(self, features: Features, params: Mapping[str, float], *, time_s: float, dt_s: float) -> None:
+        """Draw one frame.
+
+        Parameters
+        ----------
+        features : Features
+            The sound at this frame.
+        params : Mapping[str, float]
+            Parameter values by name without ``p_`` (from the Modulator); missing ones use the
+            scene's shader default.
+        time_s, dt_s : float
+            Frame time and time since the previous frame, seconds.
+        """
+        self._audio.update(features, time_s=time_s, used=self._used)
+        scalars = features.scalars
+        defaults = self.scene.params
+        for rp in self._passes:
+            w, h = rp.target.size_px
+            frame_values = {"u_time": float(time_s), "u_dt": float(dt_s), "u_frame": self.frame,
+                            "u_resolution": (float(w), float(h)), "u_aspect": w / h}
+            for name, uniform in rp.frame.items():
+                uniform.value = frame_values[name]
+            for uniform, key in rp.features:
+                uniform.value = float(scalars.get(key, 0.0))
+            for uniform, key in rp.params:
+                if key in params:
+                    uniform.value = float(params[key])
+                elif key in defaults:
+                    uniform.value = float(defaults[key])
+            for unit, getter in rp.samplers:
+                getter().use(location=unit)
+            rp.target.write_fbo.use()
+            draw_fullscreen(rp.vao)
+            rp.target.swap()
+        self._presenter.present(self.output_texture, frame=self.frame)
+        self.frame += 1
+
+    @property
+    def output_texture(self):
+        """The last pass's latest output (RGBA16F), e.g. for a live window."""
+        return self._passes[-1].target.read
+
+    def read_rgb(self) -> np.ndarray:
+        """The last rendered frame, dithered, as a new ``uint8 (height, width, 3)``, top row first."""
+        return self._presenter.read_rgb()
+
+    def present_to(self, framebuffer, *, viewport: tuple[int, int, int, int]) -> None:
+        """Draw the last frame, dithered and upright, into ``viewport`` of ``framebuffer`` (a window)."""
+        self._presenter.present_to(self.output_texture, framebuffer, frame=self.frame, viewport=viewport)
+
+    def reload(self, scene=None) -> None:
+        """Recompile this scene (or switch to ``scene``) in place, keeping the output size.
+
+        On a ``ShaderError`` the previous programs stay in use: the show goes on.
+        """
+        info = load_scene(scene if scene is not None else self.scene.path)
+        self._build(info)
+
+    def reset(self) -> None:
+        """Clear feedback history and the frame count (e.g. before an offline render)."""
+        for target in self._targets.values():
+            target.clear()
+        self.frame = 0
+
+    def release(self) -> None:
+        """Free every GL object; the renderer is unusable afterwards."""
+        self._release_passes()
+        self._audio.release()
+        for obj in (self._noise, self._image_tex, self._depth_tex):
+            if obj is not None:
+                obj.release()
+        self._image_tex = self._depth_tex = None
+        self._presenter.release()
+
+    def _release_passes(self) -> None:
+        for rp in self._passes:
+            rp.vao.release()
+            rp.program.release()
+        for target in self._targets.values():
+            target.release()
+        self._passes, self._targets = [], {}
+
+    def __enter__(self) -> "Renderer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def _uniform_names(program) -> set[str]:
+    import moderngl
+
+    return {name for name in program if isinstance(program[name], moderngl.Uniform)}
+
+
+def _as_float(a) -> np.ndarray:
+    a = np.asarray(a)
+    return a.astype(np.float32) / 255.0 if a.dtype == np.uint8 else a.astype(np.float32, copy=False)
+

@@ -1,0 +1,117 @@
+// scene_kit.glsl: small helpers shared by the abstract scenes (tunnel, kaleido, flow, rings,
+// trails, scope, raymarch, fractal). Every name starts with sc_ so it can never collide with
+// the render core's noise/color/math/image libraries when a scene includes both.
+#ifndef SCENE_KIT_GLSL
+#define SCENE_KIT_GLSL
+
+const float SC_PI = 3.14159265359;
+const float SC_TAU = 6.28318530718;
+
+// Integer-free hashes (Dave Hoskins style): stable across drivers, no sin() precision issues.
+float sc_hash12(vec2 p) {
+    vec3 p3 = fract(vec3(p.xyx) * 0.1031);
+    p3 += dot(p3, p3.yzx + 33.33);
+    return fract((p3.x + p3.y) * p3.z);
+}
+
+float sc_hash11(float p) {
+    p = fract(p * 0.1031);
+    p *= p + 33.33;
+    p *= p + p;
+    return fract(p);
+}
+
+vec2 sc_hash22(vec2 p) {
+    vec3 p3 = fract(vec3(p.xyx) * vec3(0.1031, 0.1030, 0.0973));
+    p3 += dot(p3, p3.yzx + 33.33);
+    return fract((p3.xx + p3.yz) * p3.zy);
+}
+
+// Value noise in -1..1 with its analytic gradient in .yz (quintic fade, so the gradient is
+// continuous: curl fields built from it have no creases).
+vec3 sc_noised(vec2 p) {
+    vec2 i = floor(p);
+    vec2 f = fract(p);
+    vec2 u = f * f * f * (f * (f * 6.0 - 15.0) + 10.0);
+    vec2 du = 30.0 * f * f * (f * (f - 2.0) + 1.0);
+    float a = sc_hash12(i);
+    float b = sc_hash12(i + vec2(1.0, 0.0));
+    float c = sc_hash12(i + vec2(0.0, 1.0));
+    float d = sc_hash12(i + vec2(1.0, 1.0));
+    float k1 = b - a, k2 = c - a, k4 = a - b - c + d;
+    float v = a + k1 * u.x + k2 * u.y + k4 * u.x * u.y;
+    vec2 g = du * vec2(k1 + k4 * u.y, k2 + k4 * u.x);
+    return vec3(2.0 * v - 1.0, 2.0 * g);
+}
+
+float sc_noise(vec2 p) {
+    vec2 i = floor(p);
+    vec2 f = fract(p);
+    vec2 u = f * f * (3.0 - 2.0 * f);
+    float a = sc_hash12(i);
+    float b = sc_hash12(i + vec2(1.0, 0.0));
+    float c = sc_hash12(i + vec2(0.0, 1.0));
+    float d = sc_hash12(i + vec2(1.0, 1.0));
+    return mix(mix(a, b, u.x), mix(c, d, u.x), u.y);
+}
+
+// Fractal sum of value noise, 0..1; octaves is a small compile-time-ish loop bound.
+float sc_fbm(vec2 p, int octaves) {
+    float sum = 0.0, amp = 0.5, norm = 0.0;
+    // Rotating each octave hides the value-noise grid.
+    mat2 m = mat2(1.6, 1.2, -1.2, 1.6);
+    for (int i = 0; i < octaves; i++) {
+        sum += amp * sc_noise(p);
+        norm += amp;
+        p = m * p + 17.0;
+        amp *= 0.5;
+    }
+    return sum / norm;
+}
+
+// Inigo Quilez's cosine palette: a + b * cos(2 pi (c t + d)).
+vec3 sc_palette(float t, vec3 a, vec3 b, vec3 c, vec3 d) {
+    return a + b * cos(SC_TAU * (c * t + d));
+}
+
+// The house neon palette, rotated by hue (0..1).
+vec3 sc_neon(float t, float hue) {
+    return sc_palette(t, vec3(0.5), vec3(0.5), vec3(1.0), vec3(0.0, 0.33, 0.67) + hue);
+}
+
+mat2 sc_rot(float a) {
+    float c = cos(a), s = sin(a);
+    return mat2(c, s, -s, c);
+}
+
+// Beat accents: 1 on the beat, exponential decay; k is decays per unit of phase.
+float sc_punch(float phase, float k) {
+    return exp(-k * phase);
+}
+
+// Ease-out cubic for phase-driven moves that land softly.
+float sc_ease_out(float x) {
+    x = clamp(x, 0.0, 1.0);
+    return 1.0 - (1.0 - x) * (1.0 - x) * (1.0 - x);
+}
+
+// Coverage of a band of half-width w around a signed distance d, anti-aliased over one pixel.
+float sc_band(float d, float w) {
+    float aa = max(fwidth(d), 1e-5);
+    return clamp((w - abs(d)) / aa + 0.5, 0.0, 1.0);
+}
+
+// Linear-light to display sRGB with a soft shoulder so bright accents roll off, never clip hard.
+vec3 sc_tonemap(vec3 lin) {
+    // Identity below 0.6, then an exponential shoulder with matching slope that approaches 1.
+    vec3 l = max(lin, 0.0);
+    vec3 x = mix(l, 0.6 + 0.4 * (1.0 - exp(-(l - 0.6) / 0.4)), step(0.6, l));
+    return mix(x * 12.92, 1.055 * pow(x, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, x));
+}
+
+// Spectrum sampled at log-frequency position x in 0..1 (bilinear between bins).
+float sc_spectrum(sampler2D spec, float x) {
+    return texture(spec, vec2(clamp(x, 0.0, 1.0) * (63.0 / 64.0) + 0.5 / 64.0, 0.5)).r;
+}
+
+#endif

@@ -1,0 +1,72 @@
+// @description Spectrum rings: each ring is one frequency band, swelling with it and tracing its last two seconds around the circle; blooms on the beat
+// @image false
+// @feedback false
+#include "scene_kit.glsl"
+
+uniform float p_hue = 0.62;       // palette rotation, 0..1
+uniform float p_bloom = 1.0;      // beat bloom amount
+uniform float p_spread = 1.0;     // how far loud bands push their ring outward
+uniform float p_intensity = 1.0;  // overall brightness
+
+const float RINGS = 20.0;
+const float R0 = 0.075;   // innermost ring radius, frame heights
+const float R1 = 0.47;    // outermost ring radius
+
+// Newest history at the top of the circle, going back in time down both sides (mirrored).
+float history_at(float bin, float ang01) {
+    float age = ang01 * 0.5;   // 0 .. 0.5 of the texture = the last ~2.1 s
+    return texture(u_history, vec2(bin, age)).r;
+}
+
+void main() {
+    vec2 p = (v_uv - 0.5) * vec2(u_aspect, 1.0);
+    // A gentle punch on the kick: the whole disc scales up and settles.
+    p /= 1.0 + 0.08 * u_bass_env;
+    float r = length(p);
+    float ang01 = abs(atan(p.x, p.y)) / SC_PI;   // 0 at the top, 1 at the bottom
+
+    float spacing = (R1 - R0) / RINGS;
+    float bloom = p_bloom * u_beat_pulse;
+    float halo = 0.003 + 0.012 * bloom;
+
+    vec3 col = vec3(0.0);
+    float ringF = (r - R0) / spacing;
+    // A ring may move up to about one spacing, so look at this cell and its two neighbours.
+    for (int k = -1; k <= 1; k++) {
+        float i = floor(ringF) + float(k);
+        if (i < 0.0 || i >= RINGS) continue;
+        float bin = (i + 0.5) / RINGS;
+        float xb = bin * 0.94 + 0.03;
+        float now = sc_spectrum(u_spectrum, xb);
+        float past = history_at(xb, ang01);
+        // Radius follows the band's current level; thickness traces its history round the ring.
+        float radius = R0 + (i + 0.5) * spacing + 0.7 * spacing * now * p_spread;
+        float thick = spacing * min(0.03 + 0.8 * past * sqrt(past), 0.46);
+        float d = r - radius;
+        float core = sc_band(d, thick);
+        // Some rings are dashed arcs turning in alternate directions, stepping forward on each beat.
+        float h = sc_hash11(i * 7.31 + 1.0);
+        if (h > 0.45) {
+            float count = floor(3.0 + h * 14.0);
+            float dir = mod(i, 2.0) * 2.0 - 1.0;
+            float step_ = (u_beat_count + sc_ease_out(u_beat_phase * 2.5)) / count * 0.5;
+            float a = atan(p.y, p.x) / SC_TAU * count + dir * step_ * count;
+            float fa = abs(fract(a) - 0.5);
+            float wa = max(min(fwidth(a), fwidth(fract(a + 0.5))), 1e-4);
+            core *= clamp((0.5 - 0.5 * (0.35 + 0.3 * h) - (0.5 - fa)) / wa + 0.5, 0.0, 1.0) * 0.85 + 0.15;
+        }
+        float glow = exp(-max(abs(d) - thick, 0.0) / halo);
+        vec3 c = sc_neon(0.55 * bin + 0.1 * u_brightness, p_hue);
+        col += c * (core * (0.35 + 1.2 * past) + glow * (0.08 + 0.5 * bloom) * (0.3 + past));
+    }
+
+    // The core: a disc that swells with the sub and rings with onsets.
+    float disc = R0 * (0.45 + 0.35 * u_sub_env);
+    col += sc_neon(0.9, p_hue) * (sc_band(r - disc * 0.5, disc * 0.5) * (0.25 + 0.8 * u_sub_env)
+                                   + exp(-abs(r - disc) / 0.004) * 0.6 * u_onset);
+
+    // Faint backdrop so black is never dead: a soft radial glow that follows the level.
+    col += sc_neon(0.7, p_hue) * 0.05 * exp(-r * 3.0) * (0.4 + u_level);
+    col *= p_intensity;
+    fragColor = vec4(sc_tonemap(col), 1.0);
+}

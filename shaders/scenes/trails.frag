@@ -1,0 +1,64 @@
+// @description Glowing shapes leaving feedback trails that stream outward and spiral, zooming on every kick
+// @image false
+// @feedback true
+//
+// The previous frame (u_prev) is zoomed, rotated and faded a little every frame, then the new
+// shapes are drawn on top with a "lighten" blend: trails can never get brighter than the shapes
+// that made them, so the feedback cannot saturate, and the shapes never stop, so it cannot die.
+#include "scene_kit.glsl"
+
+uniform float p_hue = 0.9;        // palette rotation, 0..1
+uniform float p_zoom = 0.35;      // outward stream of the trails, zoom per second
+uniform float p_spin = 0.5;       // trail rotation, radians per second
+uniform float p_decay_s = 0.7;    // trail fade time constant, seconds
+uniform float p_intensity = 1.0;  // brightness of the shapes
+
+// Distance to a regular n-gon outline of circumradius r.
+float ngon(vec2 p, float n, float r) {
+    float seg = SC_TAU / n;
+    float a = mod(atan(p.y, p.x) + seg * 0.5, seg) - seg * 0.5;
+    return length(p) * cos(a) - r * cos(seg * 0.5);
+}
+
+void main() {
+    vec2 aspect = vec2(u_aspect, 1.0);
+    vec2 p = (v_uv - 0.5) * aspect;
+
+    // Feedback transform, all rates per second so it looks the same at any frame rate. The kick
+    // adds a burst of zoom (envelope: jumps, then decays with the drum).
+    float zoom = (p_zoom + 1.6 * u_bass_env) * u_dt;
+    float spinDir = cos(SC_PI * 0.5 * (u_bar_count + u_bar_phase));   // reverses every 2 bars, smoothly
+    float spin = p_spin * spinDir * (0.5 + u_level) * u_dt;
+    vec2 q = sc_rot(-spin) * p * exp(-zoom);
+    vec3 prev = texture(u_prev, q / aspect + 0.5).rgb;
+    // Fade with a slow hue drift toward the palette's far end so old trails change colour.
+    prev *= exp(-u_dt / max(p_decay_s, 0.05)) * vec3(0.995, 0.985, 1.0);
+
+    // The shapes: a polygon that turns a step on each beat, with glowing beads at its corners.
+    float sides = 3.0 + mod(u_bar_count, 4.0);
+    float turn = (u_beat_count + sc_ease_out(u_beat_phase * 2.0)) * SC_TAU / (2.0 * sides) + 0.2 * u_time;
+    vec2 ps = sc_rot(turn) * p;
+    float size = 0.13 + 0.1 * u_bass_env + 0.05 * u_beat_pulse;
+    float d = ngon(ps, sides, size);
+    float line = sc_band(d, 0.0025 + 0.003 * u_mid_env) + 0.5 * exp(-abs(d) / 0.006);
+
+    float beads = 0.0;
+    for (int i = 0; i < 7; i++) {
+        if (float(i) >= sides) break;
+        float a = float(i) * SC_TAU / sides;
+        vec2 c = size * vec2(cos(a), sin(a));
+        float rb = 0.012 + 0.02 * u_high_env + 0.01 * u_onset;
+        beads += exp(-dot(ps - c, ps - c) / (rb * rb));
+    }
+
+    float hueStep = fract(u_beat_count * 0.125);   // colour steps once per beat
+    vec3 lineCol = sc_neon(hueStep + 0.1 * u_brightness, p_hue);
+    vec3 beadCol = sc_neon(hueStep + 0.5, p_hue);
+    float energy = (0.45 + 0.8 * u_level + 0.6 * u_beat_pulse) * p_intensity;
+    vec3 shapes = (lineCol * line + beadCol * beads) * energy;
+    shapes = sc_tonemap(shapes);
+
+    // Lighten blend plus a touch of additive glow; clamp keeps it in display range.
+    vec3 col = max(prev, shapes) + 0.15 * shapes;
+    fragColor = vec4(clamp(col, 0.0, 1.0), 1.0);
+}
