@@ -33,7 +33,7 @@ from pathlib import Path
 import mido
 import numpy as np
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 1  # bump when composing or rendering changes, so existing tracks are rebuilt
 SAMPLE_RATE_HZ = 48000
 TICKS_PER_BEAT = 480
 STEPS_PER_BEAT = 4  # grids are written in 16th notes

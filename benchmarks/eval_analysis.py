@@ -122,7 +122,10 @@ def run_reactor(path: Path, duration_s: float) -> Estimates:
             return None
         return np.asarray(getattr(res, name), float).ravel()
 
-    bpm = arr("tempo_bpm")
+    # prefer the per-hop tempo series (``tempo_curve_bpm`` over ``times_s``) to the final scalar
+    bpm = arr("tempo_curve_bpm", False)
+    if bpm is None or bpm.size == 0:
+        bpm = arr("tempo_bpm")
     times = next((arr(n, False) for n in ("tempo_times_s", "times_s", "frame_times_s", "time_s")
                   if hasattr(res, n) and np.size(getattr(res, n)) == bpm.size), None)
     if times is None:  # a scalar tempo holds throughout; a bare series is assumed evenly spaced

@@ -154,6 +154,33 @@ def blur(a: np.ndarray, radius_px: float) -> np.ndarray:
     return out
 
 
+def dilate(a: np.ndarray, radius_px: int) -> np.ndarray:
+    """Grey-level dilation (max filter, square window of side 2r+1) of float (h, w), edges clamped."""
+    r = int(radius_px)
+    out = np.asarray(a, np.float32)
+    if r < 1:
+        return out.copy()
+    for axis in (0, 1):
+        padded = np.pad(out, [(r, r) if ax == axis else (0, 0) for ax in range(2)], mode="edge")
+        n = out.shape[axis]
+        res = np.take(padded, np.arange(0, n), axis=axis)
+        for k in range(1, 2 * r + 1):
+            np.maximum(res, np.take(padded, np.arange(k, k + n), axis=axis), out=res)
+        out = res
+    return out
+
+
+def warp_depth(depth: np.ndarray) -> np.ndarray:
+    """Depth prepared for image warps: near regions grown by ~1.2 % of the height, then softened.
+
+    A depth edge that sits exactly on a colour edge makes a warp stretch the subject's edge
+    over the background; growing the near side a little moves the stretch into the background,
+    which the eye forgives (the "stretch the background" trick for disocclusion).
+    """
+    h = depth.shape[0]
+    return blur(dilate(depth, round(0.012 * h)), 0.006 * h)
+
+
 def fit(image: np.ndarray, width_px: int, height_px: int, mode: str = "cover") -> np.ndarray:
     """Scale ``image`` (h, w[, c]) to exactly ``height_px`` x ``width_px``, keeping its aspect.
 

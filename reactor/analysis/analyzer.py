@@ -82,6 +82,7 @@ class StreamingAnalyzer:
         self.hop_s = self.hop_samples / self.sample_rate_hz
         self.layout: SpectralLayout = make_layout(window=2 * self.hop_samples, sample_rate_hz=self.sample_rate_hz)
         self._space = make_state_space(fps=1.0 / self.hop_s)
+        self._beat_region = max(1, int(round(0.021 / self.hop_s)))  # hops where a beat is expected
         self._record = record
         self._tempo_source: TempoSource | None = None
         self.events = Events()
@@ -98,7 +99,7 @@ class StreamingAnalyzer:
         self._samples_in = 0
         self._prev_log = np.zeros(L.n_logbands)
         dyn = np.zeros(K.N_DYN)
-        dyn[K.S_REF_DB] = self.gate_db + 24.0
+        dyn[K.S_REF_DB] = self.gate_db + 12.0
         dyn[K.S_ARMED] = 1.0
         dyn[K.S_LAST_ONSET] = -1.0
         dyn[K.S_ACT_MAX] = 1e-3
@@ -198,7 +199,7 @@ class StreamingAnalyzer:
         beats = np.zeros((n, 2))
         phase = np.zeros((n, 3))
         sp = self._space
-        forward_kernel(act, t_end, self.hop_s, BEAT_DELAY_S, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi,
+        forward_kernel(act, t_end, self.hop_s, BEAT_DELAY_S, self._beat_region, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi,
                        self._alpha, self._heads, self._beat, sc[:, 5], beats, phase)
         self._collect_events(t_end, onset, beats, phase, logb[:, : L.n_low], flux)
         self._last = _LastHop(t_end=float(t_end[-1]), rms_db=float(td[-1, 0]), peak_db=float(td[-1, 1]),
@@ -246,6 +247,7 @@ class StreamingAnalyzer:
         """The features at ``time_s`` (default: the latest sample), as one frozen value."""
         t = self.time_s if time_s is None else float(time_s)
         last = self._last
+        recent = self._recent_raw.mean(axis=1)
         s: dict[str, float] = {"time": t, "rms_db": max(-120.0, last.rms_db), "peak_db": max(-120.0, last.peak_db)}
         s["silence"] = 0.0 if last.gate > 0.0 else 1.0
         s["level"] = float(last.scalars[0])
@@ -260,7 +262,6 @@ class StreamingAnalyzer:
         s["brightness"], s["voice"] = float(last.scalars[1]), float(last.scalars[2])
         s["balance"], s["width"] = float(last.scalars[3]), float(last.scalars[4])
         s["pitch_hz"], s["pitch_confidence"] = self._pitch_now(recent, last.gate)
-        recent = self._recent_raw.mean(axis=1)
         fft_row, wave_row = self._webaudio.step(recent)
         return make_features(t, s, spectrum=self._spectrum64(), waveform=self._waveform(recent),
                              shadertoy_fft=fft_row, shadertoy_wave=wave_row)
@@ -332,7 +333,8 @@ class StreamingAnalyzer:
         if self._pitch is None:
             import aubio  # imported lazily: optional at import time, only needed for snapshots
 
-            self._pitch = aubio.pitch("yinfft", FFT_SIZE, FFT_SIZE, self.sample_rate_hz)
+            # "yin" rather than "yinfft": aubio 0.4.9's yinfft reports zero confidence here.
+            self._pitch = aubio.pitch("yin", FFT_SIZE, FFT_SIZE, self.sample_rate_hz)
             self._pitch.set_unit("Hz")
         hz = float(self._pitch(recent.astype(np.float32))[0])
         conf = float(self._pitch.get_confidence())

@@ -4,7 +4,7 @@ The hidden state is (beat interval in hops, position within the beat). Position 
 hop per hop; at the end of a beat the interval may change to a neighbour (tempo change) with a
 probability falling off with the relative change, weighted by a log-normal tempo prior centred on
 the tempo listeners tap to (the octave choice). The observation is the beat activation: states in
-the first 1/16 of a beat expect a high activation, the rest expect a low one (after Krebs, Böck &
+the first ~21 ms of a beat expect a high activation, the rest expect a low one (after Krebs, Böck &
 Widmer, ISMIR 2015; madmom's online tracker runs the same forward recursion over an RNN output,
 here it runs over a hand-made multi-band spectral-flux activation).
 
@@ -26,6 +26,7 @@ B_PERIOD = 1  # current beat period, s
 B_CONF = 2  # confidence 0..1
 B_PHASE_REF = 3  # predicted time of the next beat, s
 B_COUNT = 4  # beats emitted
+B_PREV_PHASE = 5  # beat phase at the previous hop
 N_BEAT_STATE = 6
 
 
@@ -84,7 +85,7 @@ def make_state_space(*, fps: float, min_bpm: float = 55.0, max_bpm: float = 215.
 
 
 @njit(cache=True)
-def forward_kernel(act, t_end, hop_s, c_beat_s, intervals, offsets, trans, src_lo, src_hi, alpha, heads,
+def forward_kernel(act, t_end, hop_s, c_beat_s, region, intervals, offsets, trans, src_lo, src_hi, alpha, heads,
                    beat_state, active_s, out_beats, out_phase):
     """Run the forward recursion over a batch of hops and predict/emit beats.
 
@@ -98,7 +99,9 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, intervals, offsets, trans, src_l
     wrapped = np.zeros(nt)
     fps = 1.0 / hop_s
     for t in range(n):
-        a = 0.03 + 0.94 * act[t]
+        # Squared: with a beat region of 1/16, any activation above ~0.06 would argue for a beat.
+        # Off-beat hats sit at 0.1-0.2 of a kick; squaring makes them argue against one.
+        a = 0.02 + 0.96 * act[t] * act[t]
         # --- transition: every tempo's ring advances one position; the mass that completed a
         # beat (position N-1) is redistributed over tempi into position 0.
         for i in range(nt):
@@ -113,12 +116,13 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, intervals, offsets, trans, src_l
             for i in range(src_lo[j], src_hi[j]):
                 s += wrapped[i] * trans[i, j]
             alpha[offsets[j] + heads[j]] = s
-        # --- observation: beat region (first 1/16 of each beat) vs the rest
+        # --- observation: beat region (the first ``region`` hops of each beat, the same
+        # duration at every tempo so slow tempi are not penalized for the quiet hops around a
+        # short peak) vs the rest
         ratio = a * 15.0 / (1.0 - a)
         for i in range(nt):
             N = intervals[i]
-            R = max(1, N // 16)
-            for p in range(R):
+            for p in range(region):
                 alpha[offsets[i] + (heads[i] + p) % N] *= ratio
         # --- find the most likely state; renormalize only when the scale drifts (the
         # recursion is scale-free, so a full pass every hop would be wasted work)
@@ -163,14 +167,24 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, intervals, offsets, trans, src_l
         beat_state[B_PHASE_REF] = next_beat
         out_beats[t, 0] = 0.0
         out_beats[t, 1] = 0.0
-        # Emit the beat in the last hop before it happens (predicted, not late).
-        if next_beat <= now + hop_s and next_beat - beat_state[B_LAST_BEAT] > 0.55 * period \
-                and conf > 0.15:
-            out_beats[t, 0] = next_beat
-            out_beats[t, 1] = 1.0
-            beat_state[B_LAST_BEAT] = next_beat
-            beat_state[B_COUNT] += 1.0
         ph = 1.0 - (next_beat - now) / period
+        ph -= np.floor(ph)
+        # Emit the beat in the last hop before it happens (predicted, not late).
+        emit = -1.0
+        if next_beat <= now + hop_s and next_beat - beat_state[B_LAST_BEAT] > 0.55 * period:
+            emit = next_beat
+        elif ph < beat_state[B_PREV_PHASE] - 0.5:
+            # The most likely state jumped past the end of a beat (a phase or tempo correction)
+            # without passing through the hop before it: the beat it skipped still happened.
+            b = next_beat - period
+            if b - beat_state[B_LAST_BEAT] > 0.55 * period:
+                emit = b
+        beat_state[B_PREV_PHASE] = ph
+        if emit > -1.0 and conf > 0.15:
+            out_beats[t, 0] = emit
+            out_beats[t, 1] = 1.0
+            beat_state[B_LAST_BEAT] = emit
+            beat_state[B_COUNT] += 1.0
         out_phase[t, 0] = 60.0 * fps / N
         out_phase[t, 1] = ph - np.floor(ph)
         out_phase[t, 2] = conf

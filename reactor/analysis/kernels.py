@@ -70,10 +70,11 @@ def frame_kernel(x, hist, win, hop, out_frames, out_mono, out_td):
         base = h + t * hop
         e = 0.0
         pk = 0.0
-        for i in range(base, base + hop):
-            m = buf[i]
-            e += m * m
-            pk = max(pk, abs(m))
+        for i in range(t * hop, (t + 1) * hop):
+            for c in range(ch):
+                v = x[i, c]
+                e += v * v
+                pk = max(pk, abs(v))
         l2 = 0.0
         r2 = 0.0
         s2 = 0.0
@@ -87,7 +88,7 @@ def frame_kernel(x, hist, win, hop, out_frames, out_mono, out_td):
             m2 = 0.5 * (l2 + r2) - s2  # sum of ((a+b)/2)^2, since (a+b)^2 + (a-b)^2 = 2a^2 + 2b^2
         else:
             m2 = e
-        out_td[t, 0] = 10.0 * np.log10(e / hop + 1e-12)
+        out_td[t, 0] = 10.0 * np.log10(e * inv / hop + 1e-12)  # mean channel power
         out_td[t, 1] = 20.0 * np.log10(pk + 1e-12)
         out_td[t, 2] = l2 / hop
         out_td[t, 3] = r2 / hop
@@ -222,8 +223,8 @@ def dynamics_kernel(t_end, hop_s, td, band_pow, flux_named, centroid, voiced,
                 state[S_REF_DB] += (rms - state[S_REF_DB]) * (1.0 - np.exp(-dt / 0.4))
             else:
                 state[S_REF_DB] += (rms - state[S_REF_DB]) * (1.0 - np.exp(-dt / 10.0))
-            if state[S_REF_DB] < gate_db + 24.0:
-                state[S_REF_DB] = gate_db + 24.0
+            if state[S_REF_DB] < gate_db + 12.0:
+                state[S_REF_DB] = gate_db + 12.0
         ref = state[S_REF_DB]
         lvl = (rms - (ref - 36.0)) / 36.0 * gate
         lvl = min(1.0, max(0.0, lvl))

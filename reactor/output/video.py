@@ -130,7 +130,11 @@ def audio_target_samples(frames: int, *, fps: Fraction, sample_rate_hz: int) -> 
 
 
 def _to_fraction(fps: float | Fraction) -> Fraction:
-    rate = Fraction(fps).limit_denominator(1001) if isinstance(fps, float) else Fraction(fps)
+    """Exact frame rate; floats like 29.97 or 23.976 mean the NTSC rates n*1000/1001."""
+    rate = Fraction(fps)
+    if isinstance(fps, float):
+        ntsc = Fraction(round(fps * 1.001) * 1000, 1001)
+        rate = ntsc if abs(fps - ntsc) < 0.002 and fps != round(fps) else rate.limit_denominator(1001)
     if rate <= 0:
         raise OutputError(f"fps must be positive, got {fps}")
     return rate
@@ -151,8 +155,10 @@ class _Encoder:
         self._pending_n = 0
         self._pix_fmt = codec.pix_fmt
         self._reformatter = VideoReformatter()
-        self._out = av.open(part_path, "w", format=container_format,
-                            container_options={"movflags": "+faststart"})
+        # movie_timescale = sample rate makes the edit list (which hides the AAC priming and
+        # trims the last AAC frame) exact to the sample instead of to the millisecond
+        self._out = av.open(part_path, "w", format=container_format, container_options={
+            "movflags": "+faststart", "movie_timescale": str(sample_rate_hz if audio_channels else 1000)})
         try:
             self._video = self._out.add_stream(codec.encoder, rate=fps, options=dict(codec.options[quality]))
             ctx = self._video.codec_context
@@ -181,6 +187,8 @@ class _Encoder:
             rgb_frame, format=self._pix_fmt, src_colorspace=Colorspace.ITU709,
             dst_colorspace=Colorspace.ITU709, src_color_range=ColorRange.JPEG,
             dst_color_range=ColorRange.MPEG, threads=1)
+        # some encoders (prores_ks) copy the tags from each frame rather than from the stream
+        frame.color_primaries, frame.color_trc = ColorPrimaries.BT709, ColorTrc.BT709
         frame.pts = self.frames
         frame.time_base = self._video.codec_context.time_base
         self._out.mux(self._video.encode(frame))
@@ -318,9 +326,9 @@ class VideoSink:
             _remove(self._part)
             raise _error(self.path, exc) from exc
         self._closed = False
+        self._stats: EncodeStats | None = None
         self._failure: BaseException | None = None  # set by the worker thread, once
         self._wait_s = 0.0
-        self._stop = threading.Event()
         self._queue: queue.Queue | None = None
         self._thread: threading.Thread | None = None
         if threaded:
@@ -340,9 +348,7 @@ class VideoSink:
         if quality not in spec.options:
             raise OutputError(f"{self.path}: quality {quality!r} is not available for {codec}; "
                               f"choose one of {', '.join(spec.options)}")
-        try:
-            av.codec.Codec(spec.encoder, "w")
-        except (av.FFmpegError, ValueError):
+        if not _has_encoder(spec.encoder):
             have = [name for name, c in CODECS.items() if _has_encoder(c.encoder)]
             raise OutputError(f"{self.path}: encoder {spec.encoder} for {codec} is not in this PyAV "
                               f"build; available: {', '.join(have)}") from None
@@ -358,7 +364,7 @@ class VideoSink:
                                   f"audio; resample to 48000 Hz")
         folder = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(folder):
-            raise OutputError(f"{self.path}: output folder {folder} does not exist")
+            raise OutputError(f"{self.path}: output folder {folder} does not exist or is not a folder")
         return spec, _CONTAINERS[ext]
 
     # -- caller thread -------------------------------------------------------------------------
@@ -382,25 +388,30 @@ class VideoSink:
         samples = np.asarray(samples)
         if self.audio_channels == 0:
             raise ValueError("this VideoSink has no audio stream (audio_channels=0)")
-        if samples.ndim != 2 or samples.shape[1] != self.audio_channels:
-            raise ValueError(f"audio must be (n, {self.audio_channels}), got {samples.shape}")
+        if samples.ndim != 2 or samples.shape[1] != self.audio_channels or samples.dtype.kind != "f":
+            raise ValueError(f"audio must be float (n, {self.audio_channels}), got {samples.dtype} {samples.shape}")
         self._submit("audio", _mix(samples, self.audio_channels))
 
     def close(self) -> EncodeStats:
         """Finish the clip (audio matched to the video length) and move it to ``path``."""
         return self._finish(aborted=False)
 
-    def abort(self) -> EncodeStats:
-        """Stop early and keep a playable clip of the frames encoded so far (audio trimmed).
+    def abort(self) -> EncodeStats | None:
+        """Stop early (e.g. Ctrl-C) and keep a playable clip of the frames written so far.
 
-        Frames still queued for the worker are dropped. With no frames, nothing is saved.
+        The audio is trimmed to those frames. With no frames written, nothing is saved. Safe to
+        call after ``close()`` or a failed write (returns the earlier stats, or None).
         """
+        if self._closed:
+            return self._stats
         return self._finish(aborted=True)
 
     def __enter__(self) -> "VideoSink":
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if self._closed:
+            return
         if exc_type is None:
             self.close()
             return
@@ -420,7 +431,7 @@ class VideoSink:
         if self._queue is None:
             try:
                 self._apply(kind, payload)
-            except BaseException as exc:
+            except Exception as exc:  # not KeyboardInterrupt: Ctrl-C must still abort() cleanly
                 self._fail(exc)
             return
         t0 = time.perf_counter()
@@ -433,11 +444,9 @@ class VideoSink:
         else:
             self._encoder.add_audio(payload)
 
-    def _join(self, *, drop_pending: bool) -> None:
+    def _join(self) -> None:
         if self._thread is None:
             return
-        if drop_pending:
-            self._stop.set()
         self._queue.put(None)  # the worker drains the queue, so this cannot block for long
         self._thread.join()
         self._thread = None
@@ -445,7 +454,7 @@ class VideoSink:
     def _fail(self, exc: BaseException):
         """Tear down after an encoder error and raise it (as OutputError when the disk is to blame)."""
         self._closed = True
-        self._join(drop_pending=True)
+        self._join()
         self._encoder.discard()
         _remove(self._part)
         if isinstance(exc, (av.FFmpegError, OSError)):
@@ -455,7 +464,7 @@ class VideoSink:
     def _finish(self, *, aborted: bool) -> EncodeStats:
         if self._closed:
             raise OutputError(f"{self.path}: the video was already closed")
-        self._join(drop_pending=aborted)
+        self._join()
         if self._failure is not None:
             self._fail(self._failure)
         self._closed = True
@@ -474,23 +483,24 @@ class VideoSink:
                 _remove(self._part)
                 raise _error(self.path, exc) from exc
             saved = self.path
-        return EncodeStats(path=saved, frames=enc.frames, audio_samples=enc.audio_pos,
-                           duration_s=float(enc.frames / self.fps), encode_s=enc.encode_s,
-                           wait_s=self._wait_s, aborted=aborted)
+        self._stats = EncodeStats(path=saved, frames=enc.frames, audio_samples=enc.audio_pos,
+                                  duration_s=float(enc.frames / self.fps), encode_s=enc.encode_s,
+                                  wait_s=self._wait_s, aborted=aborted)
+        return self._stats
 
     # -- worker thread -------------------------------------------------------------------------
 
     def _worker(self) -> None:
         """Runs on the encoder thread: apply queued items in order until the ``None`` sentinel.
 
-        After an error or ``abort()`` it keeps taking items without encoding them, so the caller
-        never blocks on a full queue.
+        After an error it keeps taking items without encoding them, so the caller never blocks
+        on a full queue.
         """
         while True:
             item = self._queue.get()
             if item is None:
                 return
-            if self._failure is not None or self._stop.is_set():
+            if self._failure is not None:
                 continue
             try:
                 self._apply(*item)
@@ -512,3 +522,74 @@ def _has_encoder(name: str) -> bool:
     except (av.FFmpegError, ValueError):
         return False
     return True
+
+
+_PRIMARIES = {1: "bt709", 2: "unknown", 5: "bt470bg", 6: "smpte170m", 9: "bt2020"}
+_TRANSFERS = {1: "bt709", 2: "unknown", 6: "smpte170m", 13: "iec61966-2-1", 16: "smpte2084"}
+_MATRICES = {0: "gbr", 1: "bt709", 2: "unknown", 5: "bt470bg", 6: "smpte170m", 9: "bt2020nc"}
+_RANGES = {0: "unknown", 1: "tv", 2: "pc"}
+
+
+def probe(path: str | os.PathLike, *, decode: bool = False) -> dict:
+    """Describe a video file's streams (what ffprobe would say), using PyAV.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    decode : bool
+        Count video frames by decoding (slower) instead of reading the container index.
+
+    Returns
+    -------
+    dict
+        ``{"format", "duration_s", "video": {...} or None, "audio": {...} or None}``. Video:
+        ``codec, profile, width_px, height_px, pix_fmt, fps, frames, start_s, duration_s,
+        color_primaries, color_trc, colorspace, color_range`` (names as ffprobe prints them).
+        Audio: ``codec, sample_rate_hz, channels, samples, start_s, duration_s``.
+
+    Raises
+    ------
+    OutputError
+        The file is missing or not a readable media file.
+    """
+    name = os.fspath(path)
+    try:
+        with av.open(name) as container:
+            info = {"format": container.format.name,
+                    "duration_s": (container.duration or 0) / 1e6, "video": None, "audio": None}
+            if container.streams.video:
+                info["video"] = _probe_video(container, container.streams.video[0], decode)
+            if container.streams.audio:
+                info["audio"] = _probe_audio(container.streams.audio[0])
+    except (av.FFmpegError, OSError) as exc:
+        raise OutputError(f"cannot read video {name}: {getattr(exc, 'strerror', None) or exc}") from exc
+    return info
+
+
+def _seconds(value, time_base) -> float:
+    return float(value * time_base) if value is not None and time_base else 0.0
+
+
+def _probe_video(container, stream, decode: bool) -> dict:
+    ctx = stream.codec_context
+    info = {"codec": ctx.name, "profile": ctx.profile, "width_px": ctx.width, "height_px": ctx.height,
+            "pix_fmt": ctx.pix_fmt, "fps": stream.average_rate, "frames": stream.frames,
+            "start_s": _seconds(stream.start_time, stream.time_base),
+            "duration_s": _seconds(stream.duration, stream.time_base),
+            "color_primaries": _PRIMARIES.get(ctx.color_primaries, str(ctx.color_primaries)),
+            "color_trc": _TRANSFERS.get(ctx.color_trc, str(ctx.color_trc)),
+            "colorspace": _MATRICES.get(ctx.colorspace, str(ctx.colorspace)),
+            "color_range": _RANGES.get(ctx.color_range, str(ctx.color_range))}
+    if decode:  # after reading the tags: decoding overwrites them with the last frame's
+        info["frames"] = sum(1 for _ in container.decode(stream))
+    return info
+
+
+def _probe_audio(stream) -> dict:
+    ctx = stream.codec_context
+    duration_s = _seconds(stream.duration, stream.time_base)
+    # from the edit list (exact); decoders may hand out up to one codec frame more
+    samples = round(duration_s * ctx.sample_rate)
+    return {"codec": ctx.name, "sample_rate_hz": ctx.sample_rate, "channels": ctx.channels,
+            "samples": samples, "start_s": _seconds(stream.start_time, stream.time_base),
+            "duration_s": duration_s}

@@ -142,7 +142,9 @@ class Renderer:
             fitted = imageio.demo_image(w, h)
         else:
             fitted = imageio.fit(_as_float(image), w, h, mode="cover")
-        if depth is None:
+        if depth is None and image is None:
+            depth_px = imageio.demo_depth(w, h)  # drawn with the picture: exact, not estimated
+        elif depth is None:
             depth_px = imageio.estimate_depth(fitted)
         else:
             depth_px = imageio.fit(_as_float(depth), w, h, mode="cover")
@@ -156,7 +158,8 @@ class Renderer:
             self._depth_tex = self.ctx.texture((w, h), 1, dtype="f4")
             self._depth_tex.repeat_x = self._depth_tex.repeat_y = False
         self._image_tex.write(data)
-        self._depth_tex.write(np.ascontiguousarray(np.clip(depth_px, 0, 1)[::-1], np.float32))
+        depth_px = imageio.warp_depth(np.clip(depth_px, 0.0, 1.0))
+        self._depth_tex.write(np.ascontiguousarray(depth_px[::-1], np.float32))
 
     def render(self, features: Features, params: Mapping[str, float], *, time_s: float, dt_s: float) -> None:
         """Draw one frame.

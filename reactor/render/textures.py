@@ -30,7 +30,8 @@ class HistoryRing:
 
     Pure numpy (no GL) so that it can be tested alone. ``push(spectrum, time_s)`` adds one row
     per ``HISTORY_ROW_S`` elapsed since the previous push (repeating the current spectrum when a
-    frame spans several rows); time going backwards (a seek) clears the history.
+    frame spans several rows, keeping the peak when several frames share a row); time going
+    backwards (a seek) clears the history.
     """
 
     def __init__(self, *, bins: int = SPECTRUM_BINS, rows: int = HISTORY_ROWS, row_s: float = HISTORY_ROW_S):
@@ -48,7 +49,8 @@ class HistoryRing:
             steps = min(slot - self._last_slot, len(self.rows))
         self._last_slot = slot
         if steps == 0:
-            self.rows[0] = spectrum  # same slot: refresh the newest row with the latest data
+            # Several frames in one slot (fps > 60): keep the peak so a transient is not lost.
+            np.maximum(self.rows[0], spectrum, out=self.rows[0])
             return
         self.rows[steps:] = self.rows[:-steps].copy()
         self.rows[:steps] = spectrum

@@ -39,5 +39,9 @@ vec3 linear_to_srgb(vec3 c) {
 // Rec. 709 luma of linear RGB.
 float luma(vec3 linear_rgb) { return dot(linear_rgb, vec3(0.2126, 0.7152, 0.0722)); }
 
-// Reinhard shoulder for linear values that may exceed 1 (no hard clip).
-vec3 tonemap(vec3 x) { return x / (1.0 + x); }
+// Soft shoulder: identity below 0.8, then an exponential roll-off toward 1 with matching slope,
+// so bright additions (glow, flashes) never clip hard.
+vec3 soft_clip(vec3 x) {
+    x = max(x, 0.0);
+    return mix(x, 1.0 - 0.2 * exp(-(x - 0.8) / 0.2), step(0.8, x));
+}

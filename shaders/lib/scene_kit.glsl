@@ -102,11 +102,17 @@ float sc_band(float d, float w) {
 }
 
 // Linear-light to display sRGB with a soft shoulder so bright accents roll off, never clip hard.
+// Written without pow/exp: on llvmpipe (the CPU rasterizer) transcendentals dominate the cost of
+// a simple scene, while sqrt and division are cheap.
 vec3 sc_tonemap(vec3 lin) {
-    // Identity below 0.6, then an exponential shoulder with matching slope that approaches 1.
+    // Identity below 0.6, then a rational shoulder with matching slope that approaches 1.
     vec3 l = max(lin, 0.0);
-    vec3 x = mix(l, 0.6 + 0.4 * (1.0 - exp(-(l - 0.6) / 0.4)), step(0.6, l));
-    return mix(x * 12.92, 1.055 * pow(x, vec3(1.0 / 2.4)) - 0.055, step(0.0031308, x));
+    vec3 y = max(l - 0.6, 0.0) / 0.4;
+    vec3 x = min(l, 0.6) + 0.4 * y / (1.0 + y);
+    // sRGB encode approximated from square roots (max error about 0.3/255 above 0.0031).
+    vec3 s1 = sqrt(x), s2 = sqrt(s1), s3 = sqrt(s2);
+    vec3 enc = 0.662002687 * s1 + 0.684122060 * s2 - 0.323583601 * s3 - 0.0225411470 * x;
+    return clamp(mix(x * 12.92, enc, step(0.0031308, x)), 0.0, 1.0);
 }
 
 // Spectrum sampled at log-frequency position x in 0..1 (bilinear between bins).

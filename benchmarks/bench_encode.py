@@ -1,0 +1,194 @@
+"""How fast VideoSink encodes, per quality preset, and what the alternatives cost.
+
+Prints four tables (medians of ``--runs`` runs, each ``--seconds`` of 30 fps video):
+
+1. Encoder alone (frames ready in memory): fps of VideoSink unthreaded / threaded, and of what a
+   user would otherwise do -- pipe raw RGB frames to an ``ffmpeg`` subprocess with the same x264
+   settings (column skipped when no ``ffmpeg`` binary is on PATH) -- plus the bitrate.
+2. Render + encode: the caller spends ``--render-ms`` per frame on GIL-free numpy work standing in
+   for rendering; shows how much the threaded sink overlaps it.
+3. RGB -> YUV 4:2:0 conversion cost per frame: swscale (what VideoSink uses) vs a plain numpy
+   BT.709 implementation vs the frame copy alone.
+4. x264 preset candidates for the ``high`` preset at 1280x720.
+
+Run: ``python benchmarks/bench_encode.py [--seconds 3] [--runs 3] [--sizes 1280x720,1920x1080]``.
+Absolute figures on a shared 2-core box are noisy; compare within a row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+
+import av
+import numpy as np
+from av.video.reformatter import ColorRange, Colorspace, VideoReformatter
+
+from reactor.output import video
+
+FPS = 30
+
+
+def plasma_frames(width_px: int, height_px: int, count: int) -> list[np.ndarray]:
+    """Moving colour plasma with rings: smooth like most scenes, busy enough to cost bits."""
+    y, x = np.mgrid[0:height_px, 0:width_px].astype(np.float32)
+    r = np.hypot(x - width_px / 2, y - height_px / 2)
+    frames = []
+    for i in range(count):
+        t = i / FPS
+        v = np.sin(x / 40 + t * 3) + np.sin(y / 27 - t * 2) + np.sin(r / 15 - t * 5)
+        rgb = np.stack([np.sin(v * 2 + k * 2.1) * 127 + 128 for k in range(3)], axis=-1)
+        frames.append(rgb.astype(np.uint8))
+    return frames
+
+
+class FakeRender:
+    """GIL-free numpy work of roughly ``ms`` per call, standing in for the GL render + readback."""
+
+    def __init__(self, ms: float, width_px: int, height_px: int) -> None:
+        self.buf = np.ones((height_px, width_px, 3), np.float32)
+        self.reps = 0
+        if ms > 0:
+            t0 = time.perf_counter()
+            for _ in range(20):
+                np.multiply(self.buf, 1.0, out=self.buf)
+            per = (time.perf_counter() - t0) / 20
+            self.reps = max(1, round(ms / 1000 / per))
+
+    def __call__(self) -> None:
+        for _ in range(self.reps):
+            np.multiply(self.buf, 1.0, out=self.buf)
+
+
+def time_sink(frames, n_frames, size, quality, threaded, render, folder):
+    path = os.path.join(folder, "bench.mp4")
+    audio = np.zeros((n_frames * 48000 // FPS, 2), np.float32)
+    t0 = time.perf_counter()
+    with video.VideoSink(path, width_px=size[0], height_px=size[1], fps=FPS, quality=quality,
+                         threaded=threaded) as sink:
+        sink.write_audio(audio)
+        for i in range(n_frames):
+            render()
+            sink.write_frame(frames[i % len(frames)])
+    return n_frames / (time.perf_counter() - t0), os.path.getsize(path) * 8 / (n_frames / FPS) / 1000
+
+
+def time_ffmpeg(frames, n_frames, size, quality, folder):
+    opts = video.CODECS["h264"].options[quality]
+    x264 = [a for k, v in opts.items() for a in (f"-{k}", v)]
+    cmd = ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}",
+           "-r", str(FPS), "-i", "-", "-vf", "scale=out_color_matrix=bt709:out_range=tv",
+           "-c:v", "libx264", *x264, "-pix_fmt", "yuv420p", "-colorspace", "bt709",
+           "-color_primaries", "bt709", "-color_trc", "bt709", "-movflags", "+faststart",
+           os.path.join(folder, "pipe.mp4")]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
+    for i in range(n_frames):
+        proc.stdin.write(frames[i % len(frames)].tobytes())
+    proc.stdin.close()
+    proc.wait()
+    return n_frames / (time.perf_counter() - t0)
+
+
+def numpy_bt709(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The straightforward numpy version: float matrix, 2x2 chroma average, round."""
+    f = rgb.astype(np.float32) / 255
+    luma = f @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    cb = (f[..., 2] - luma) / 1.8556
+    cr = (f[..., 0] - luma) / 1.5748
+    half = lambda c: c.reshape(c.shape[0] // 2, 2, c.shape[1] // 2, 2).mean(axis=(1, 3))  # noqa: E731
+    to8 = lambda v: np.clip(np.rint(v), 0, 255).astype(np.uint8)  # noqa: E731
+    return to8(16 + 219 * luma), to8(128 + 224 * half(cb)), to8(128 + 224 * half(cr))
+
+
+def conversion_ms(frame: np.ndarray, runs: int = 30) -> dict[str, float]:
+    reformatter = VideoReformatter()
+
+    def swscale():
+        rgb = av.VideoFrame.from_ndarray(frame, format="rgb24")
+        reformatter.reformat(rgb, format="yuv420p", src_colorspace=Colorspace.ITU709,
+                             dst_colorspace=Colorspace.ITU709, src_color_range=ColorRange.JPEG,
+                             dst_color_range=ColorRange.MPEG, threads=1)
+
+    out = {}
+    for name, fn in (("copy only", lambda: av.VideoFrame.from_ndarray(frame, format="rgb24")),
+                     ("swscale", swscale), ("numpy", lambda: numpy_bt709(frame))):
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        out[name] = statistics.median(times) * 1000
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--sizes", default="1280x720,1920x1080")
+    parser.add_argument("--render-ms", type=float, default=15.0)
+    args = parser.parse_args()
+    sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    n_frames = int(args.seconds * FPS)
+    have_ffmpeg = shutil.which("ffmpeg") is not None
+    med = lambda fn: statistics.median(fn() for _ in range(args.runs))  # noqa: E731
+    print(f"{os.cpu_count()} CPUs, PyAV {av.__version__}, {n_frames} frames/run, median of {args.runs}")
+
+    with tempfile.TemporaryDirectory() as folder:
+        frames_by_size = {size: plasma_frames(*size, 60) for size in sizes}
+        print("\n1. encoder alone, fps (higher is better)")
+        print(f"{'size':>10} {'quality':>9} {'unthreaded':>11} {'threaded':>9} {'ffmpeg pipe':>12} {'kbit/s':>8}")
+        for size, frames in frames_by_size.items():
+            for quality in video.QUALITIES:
+                runs = [time_sink(frames, n_frames, size, quality, t, lambda: None, folder)
+                        for t in (False, True) for _ in range(args.runs)]
+                plain = statistics.median(r[0] for r in runs[:args.runs])
+                threaded = statistics.median(r[0] for r in runs[args.runs:])
+                pipe = f"{med(lambda: time_ffmpeg(frames, n_frames, size, quality, folder)):12.1f}" if have_ffmpeg else f"{'n/a':>12}"
+                print(f"{size[0]}x{size[1]:<5} {quality:>9} {plain:11.1f} {threaded:9.1f} {pipe} {runs[0][1]:8.0f}")
+
+        print(f"\n2. render ({args.render_ms:g} ms/frame of GIL-free numpy) + encode, fps")
+        print(f"{'size':>10} {'quality':>9} {'render only':>12} {'unthreaded':>11} {'threaded':>9}")
+        for size, frames in frames_by_size.items():
+            render = FakeRender(args.render_ms, *size)
+            alone = med(lambda: n_frames / _timed(lambda: [render() for _ in range(n_frames)]))
+            for quality in ("draft", "normal", "high"):
+                row = [med(lambda: time_sink(frames, n_frames, size, quality, t, render, folder)[0])
+                       for t in (False, True)]
+                print(f"{size[0]}x{size[1]:<5} {quality:>9} {alone:12.1f} {row[0]:11.1f} {row[1]:9.1f}")
+
+        print("\n3. RGB -> YUV 4:2:0 BT.709 per frame, ms (lower is better)")
+        print(f"{'size':>10} {'copy only':>10} {'swscale':>8} {'numpy':>8}")
+        for size, frames in frames_by_size.items():
+            ms = conversion_ms(frames[0])
+            print(f"{size[0]}x{size[1]:<5} {ms['copy only']:10.2f} {ms['swscale']:8.2f} {ms['numpy']:8.2f}")
+
+        print("\n4. x264 presets considered for quality='high', 1280x720, encoder alone")
+        print(f"{'preset':>10} {'crf':>4} {'fps':>7} {'kbit/s':>8}")
+        frames = frames_by_size.get((1280, 720)) or plasma_frames(1280, 720, 60)
+        h264 = video.CODECS["h264"]
+        for preset in ("veryfast", "faster", "fast", "medium"):
+            # benchmark-only preset, added to this process's table so VideoSink accepts it
+            options = dict(h264.options, bench={"preset": preset, "crf": "17"})
+            video.CODECS["h264"] = dataclasses.replace(h264, options=options)
+            runs = [time_sink(frames, n_frames, (1280, 720), "bench", True, lambda: None, folder)
+                    for _ in range(args.runs)]
+            print(f"{preset:>10} {17:4d} {statistics.median(r[0] for r in runs):7.1f} {runs[0][1]:8.0f}")
+        video.CODECS["h264"] = h264
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+if __name__ == "__main__":
+    main()

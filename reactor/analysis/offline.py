@@ -1,0 +1,139 @@
+"""Whole-file analysis by running the streaming analyzer over it (no second algorithm)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from reactor.analysis.analyzer import StreamingAnalyzer
+from reactor.features import BAND_NAMES
+
+DOWNBEAT_MIN_CONFIDENCE = 0.3
+"""Downbeats are reported only where the bar tracker is at least this sure."""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the causal analyzer saw over a whole clip.
+
+    Event arrays are parallel: ``beat_times_s[i]`` happened (was predicted to happen) at that time
+    and was known at ``beat_emitted_s[i]``. Times are seconds from the start of the (trimmed)
+    audio. Time series are per hop (``hop_s`` apart, ``times_s`` = end of each hop).
+    """
+
+    duration_s: float
+    sample_rate_hz: int
+    hop_s: float
+    tempo_bpm: float
+    beat_times_s: np.ndarray
+    beat_emitted_s: np.ndarray
+    downbeat_times_s: np.ndarray
+    onset_times_s: np.ndarray
+    onset_emitted_s: np.ndarray
+    onset_strength: np.ndarray
+    times_s: np.ndarray
+    level: np.ndarray  # (n,)
+    bands: np.ndarray  # (n, 6, 4): level, env, hit, presence per band
+    onset_curve: np.ndarray  # (n,) onset function scaled 0..1
+    tempo_curve_bpm: np.ndarray  # (n,)
+    tempo_confidence: np.ndarray  # (n,)
+    repaired_samples: int = 0
+
+    def to_json_dict(self) -> dict:
+        """Exactly the keys of ``reactor analyze --json`` (times rounded to 0.1 ms)."""
+
+        def r(a):
+            return [round(float(v), 4) for v in a]
+
+        return {
+            "tempo_bpm": round(float(self.tempo_bpm), 2),
+            "beat_times_s": r(self.beat_times_s),
+            "beat_emitted_s": r(self.beat_emitted_s),
+            "downbeat_times_s": r(self.downbeat_times_s),
+            "onset_times_s": r(self.onset_times_s),
+            "onset_emitted_s": r(self.onset_emitted_s),
+            "duration_s": round(float(self.duration_s), 6),
+            "sample_rate_hz": int(self.sample_rate_hz),
+            "hop_s": round(float(self.hop_s), 9),
+        }
+
+    def band_envelope(self, name: str) -> np.ndarray:
+        """Envelope of one named band over time (n,)."""
+        return self.bands[:, BAND_NAMES.index(name), 1]
+
+
+def analyze_samples(samples: np.ndarray, *, sample_rate_hz: int, block_samples: int = 8192) -> Analysis:
+    """Run the streaming analyzer over ``samples`` (n,) or (n, channels) in fixed blocks."""
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[:, None]
+    an = StreamingAnalyzer(sample_rate_hz=sample_rate_hz, channels=x.shape[1], record=True)
+    for i in range(0, x.shape[0], block_samples):
+        an.process(x[i:i + block_samples])
+    return _collect(an, duration_s=x.shape[0] / sample_rate_hz)
+
+
+def analyze_clip(clip, *, block_samples: int = 8192) -> Analysis:
+    """Analyse an ``AudioClip`` (see ``reactor.audio.decode``)."""
+    return analyze_samples(clip.samples, sample_rate_hz=clip.sample_rate_hz, block_samples=block_samples)
+
+
+def analyze_file(path: str | os.PathLike, *, start_s: float = 0.0, duration_s: float | None = None,
+                 sample_rate_hz: int = 48000) -> Analysis:
+    """Decode (and trim) an audio file, then analyse it. Raises ``AudioError`` for bad files."""
+    from reactor.audio.decode import load_audio
+
+    clip = load_audio(path, sample_rate_hz=sample_rate_hz, start_s=start_s, duration_s=duration_s)
+    result = analyze_clip(clip)
+    if clip.repaired:
+        result = _with_repaired(result, clip.repaired)
+    return result
+
+
+def _with_repaired(a: Analysis, n: int) -> Analysis:
+    from dataclasses import replace
+
+    return replace(a, repaired_samples=a.repaired_samples + n)
+
+
+def _collect(an: StreamingAnalyzer, *, duration_s: float) -> Analysis:
+    ev = an.events
+    rec = an.recorded()
+    empty = np.zeros(0)
+    if rec:
+        times, phase = rec["t"], rec["phase"]
+        level, bands, onset_curve = rec["scalars"][:, 0], rec["band"], rec["scalars"][:, 6]
+    else:
+        times, phase = empty, np.zeros((0, 3))
+        level, bands, onset_curve = empty, np.zeros((0, 6, 4)), empty
+    beats = np.array(ev.beat_times_s)
+    # Beats predicted past the end of the audio never happened.
+    keep = beats <= duration_s
+    beats = beats[keep]
+    emitted = np.array(ev.beat_emitted_s)[keep]
+    pos = np.array(ev.beat_bar_position, dtype=int)[keep]
+    conf = np.array(ev.downbeat_confidence)[keep]
+    down = beats[(pos == 0) & (conf >= DOWNBEAT_MIN_CONFIDENCE)]
+    return Analysis(
+        duration_s=duration_s, sample_rate_hz=an.sample_rate_hz, hop_s=an.hop_s,
+        tempo_bpm=_overall_tempo(beats, np.array(ev.tempo_bpm)[keep]),
+        beat_times_s=beats, beat_emitted_s=emitted, downbeat_times_s=down,
+        onset_times_s=np.array(ev.onset_times_s), onset_emitted_s=np.array(ev.onset_emitted_s),
+        onset_strength=np.array(ev.onset_strength), times_s=times, level=level, bands=bands,
+        onset_curve=onset_curve, tempo_curve_bpm=phase[:, 0], tempo_confidence=phase[:, 2],
+        repaired_samples=an.repaired_samples,
+    )
+
+
+def _overall_tempo(beats: np.ndarray, tempo_at_beats: np.ndarray) -> float:
+    """One tempo for the whole clip: the median inter-beat interval after the tracker settled."""
+    if beats.size < 4:
+        return 0.0
+    ibi = np.diff(beats[len(beats) // 4:]) if beats.size >= 8 else np.diff(beats)
+    med = np.median(ibi)
+    # Beat times come from whole-hop intervals, so single intervals jitter by a hop; the mean
+    # of the intervals near the median is precise to a fraction of a BPM.
+    near = ibi[np.abs(ibi - med) < 0.15 * med]
+    return float(60.0 / np.mean(near))

@@ -1,0 +1,469 @@
+"""The built-in demo track: 30 s of 128 BPM house made by code, with its ground truth.
+
+Sixteen bars: a 4-bar intro (pads and voice, no drums), a 6-bar groove, a 2-bar break (drums
+out, a noise riser into the return) and a 4-bar return. Kick, snare, hats, an off-beat bass, pad
+chords (Am7 Fmaj7 C G6) and a sung "aah-ooh" formant voice. Everything is deterministic (fixed
+seeds) and vectorised: each sound is rendered once and placed at its score times, pads and the
+voice are filtered in the frequency domain (no per-sample Python loops, no files on disk).
+
+``demo_truth()`` gives the score the clip was rendered from, so trackers can be scored on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reactor.audio.decode import AudioClip
+from reactor.errors import AudioError
+
+DEMO_BPM = 128.0
+"""Tempo of the demo track, beats per minute (4/4)."""
+
+_BEAT_S = 60.0 / DEMO_BPM
+_BARS = 16
+_DURATION_S = _BARS * 4 * _BEAT_S  # 30.0 s
+_SECTIONS = (("intro", 0, 4), ("groove", 4, 10), ("break", 10, 12), ("return", 12, 16))  # bars
+_DRUM_BARS = frozenset(range(4, 10)) | frozenset(range(12, 16))
+_CHORDS = ((57, 60, 64, 67), (53, 57, 60, 64), (55, 60, 64, 67), (55, 59, 62, 64))  # Am7 Fmaj7 C G6
+_ROOTS = (33, 29, 36, 31)  # A1 F1 C2 G1
+_BASS_STEPS = ((0.5, 0), (1.5, 0), (2.5, 12), (3.5, 7))  # (beat in bar, semitones): off-beat bass
+_PAD_CUTOFF_HZ = (500, 800, 1300, 2000, 3000, 3000, 3000, 3000, 3000, 3000, 1500, 900,
+                  3500, 3500, 3500, 3500)  # per bar: opens through the intro, dips in the break
+# Sung phrases: (bar, beat) of the first syllable, then (beats, midi note, vowels) per syllable.
+_M1 = ((0.5, 69, "a"), (0.5, 72, "o"), (0.5, 74, "a"), (1.0, 76, "a"), (0.5, 74, "u"), (0.5, 72, "o"),
+       (2.0, 69, "au"))
+_M2 = ((0.5, 67, "e"), (0.5, 69, "a"), (0.5, 72, "a"), (1.0, 74, "o"), (0.25, 72, "a"), (0.25, 74, "a"),
+       (0.5, 76, "e"), (2.0, 74, "ao"))
+_M3 = ((0.5, 76, "a"), (0.5, 74, "o"), (0.5, 72, "a"), (0.5, 69, "e"), (1.0, 67, "a"), (0.5, 69, "o"),
+       (2.0, 64, "au"))
+_BREAK = ((0.5, 69, "a"), (0.5, 72, "o"), (1.0, 76, "au"), (0.5, 74, "a"), (0.5, 72, "e"), (0.5, 69, "a"),
+          (0.5, 67, "o"), (2.0, 69, "au"))
+_PHRASES = (((0, 1.0), _M1), ((2, 1.0), _M2), ((4, 1.0), _M1), ((6, 1.0), _M2), ((8, 1.0), _M3),
+            ((10, 0.5), _BREAK), ((12, 1.0), _M1), ((14, 1.0), _M3))
+_SCORE_SEED = 128
+_SOUND_SEED = 2024
+# Stem levels (linear) before loudness normalisation; balanced by ear and by band energies.
+_LEVELS = {"kick": 0.8, "snare": 1.0, "hat": 0.65, "open_hat": 0.45, "crash": 0.35, "bass": 0.8,
+           "pad": 0.55, "voice": 0.8, "riser": 0.3}
+
+
+@dataclass(frozen=True)
+class DemoTruth:
+    """Ground truth of the demo track; every time in seconds from the start of the clip.
+
+    ``beat_times_s`` covers the whole track, including the drumless intro and break;
+    ``beat_in_break`` marks the beats of the 2-bar break. ``voice_segments_s`` lists the
+    (start, end) of each sung phrase. ``sections`` lists (name, start_s, end_s).
+    """
+
+    beat_times_s: np.ndarray
+    downbeat_times_s: np.ndarray
+    beat_in_break: np.ndarray
+    kick_times_s: np.ndarray
+    snare_times_s: np.ndarray
+    hat_times_s: np.ndarray
+    bass_times_s: np.ndarray
+    crash_times_s: np.ndarray
+    voice_segments_s: tuple[tuple[float, float], ...]
+    sections: tuple[tuple[str, float, float], ...]
+    bpm: float
+    duration_s: float
+
+
+@dataclass(frozen=True)
+class _Score:
+    truth: DemoTruth
+    snares: tuple[tuple[float, float], ...]  # (time, velocity)
+    hats: tuple[tuple[float, float, bool], ...]  # (time, velocity, open)
+    bass: tuple[tuple[float, int], ...]  # (time, midi)
+    syllables: tuple[tuple[float, float, int, str, int], ...]  # (start, end, midi, vowels, phrase)
+
+
+def demo_truth() -> DemoTruth:
+    """The beat, onset and voice ground truth of :func:`demo_clip` (independent of sample rate)."""
+    return _score().truth
+
+
+def demo_clip(sample_rate_hz: int = 48000) -> AudioClip:
+    """Synthesize the demo track: 30 s stereo float32 at ``sample_rate_hz`` (~-14 LUFS, peak <= -1 dBFS).
+
+    Takes well under a second at 48 kHz. The result is identical on every call.
+    """
+    if not (isinstance(sample_rate_hz, (int, np.integer)) and 8000 <= sample_rate_hz <= 192000):
+        raise AudioError(f"demo: sample_rate_hz must be an integer 8000..192000, got {sample_rate_hz!r}")
+    sr = int(sample_rate_hz)
+    score = _score()
+    truth = score.truth
+    rng = np.random.default_rng(_SOUND_SEED)
+    mix = np.zeros((2, int(round(_DURATION_S * sr))))
+    kick = _kick(sr, rng)
+    for t in truth.kick_times_s:
+        _place(mix, kick, t, sr, _LEVELS["kick"])
+    snare = _snare(sr, rng)
+    for t, vel in score.snares:
+        _place(mix, snare, t, sr, _LEVELS["snare"] * vel)
+    hats = [_hat(sr, rng, decay_s=0.03, pan=-0.25) for _ in range(4)]
+    open_hat = _hat(sr, rng, decay_s=0.22, pan=-0.25)
+    for i, (t, vel, is_open) in enumerate(score.hats):
+        sound, level = (open_hat, _LEVELS["open_hat"]) if is_open else (hats[i % 4], _LEVELS["hat"])
+        _place(mix, sound, t, sr, level * vel)
+    crash = _crash(sr, rng)
+    for t in truth.crash_times_s:
+        _place(mix, crash, t, sr, _LEVELS["crash"])
+    notes = {}
+    for t, midi in score.bass:
+        if midi not in notes:
+            notes[midi] = _bass_note(sr, _midi_hz(midi), length_s=0.8 * _BEAT_S / 2 + 0.02)
+        _place(mix, notes[midi], t, sr, _LEVELS["bass"])
+    pads = np.zeros_like(mix)
+    length_s = 4 * _BEAT_S + 0.5  # a bar plus the release tail
+    chords = [np.fft.rfft(_pad_chord(sr, rng, [_midi_hz(m) for m in c], length_s=length_s)) for c in _CHORDS]
+    size = int(round(length_s * sr))
+    freqs = np.fft.rfftfreq(size, 1.0 / sr)
+    for bar, cutoff_hz in enumerate(_PAD_CUTOFF_HZ):  # same four chords, filtered per bar
+        pad = np.fft.irfft(chords[bar % 4] * _lowpass_gain(sr, cutoff_hz)(freqs), size)
+        _place(pads, pad, bar * 4 * _BEAT_S, sr, 1.0)
+    mix += _LEVELS["pad"] * pads * _duck(mix.shape[1], sr, truth.kick_times_s)
+    mix += _LEVELS["voice"] * _voice(sr, rng, score.syllables, mix.shape[1], echo_s=0.75 * _BEAT_S)
+    riser_s = 4 * _BEAT_S
+    _place(mix, _riser(sr, rng, length_s=riser_s), 12 * 4 * _BEAT_S - riser_s, sr, _LEVELS["riser"])
+    out = _master(mix, sr, target_lufs=-14.0, ceiling_dbfs=-1.0)
+    return AudioClip(samples=out.T.astype(np.float32), sample_rate_hz=sr, source="demo")
+
+
+def _duck(n: int, sr: int, kick_times_s: np.ndarray) -> np.ndarray:
+    """Side-chain gain for the pads: dips 45 % on each kick, recovers over ~150 ms."""
+    t = np.arange(int(_BEAT_S * sr)) / sr
+    curve = 1.0 - 0.45 * np.exp(-t / 0.15) * (1.0 - t / _BEAT_S)  # back to exactly 1 at the next beat
+    gain = np.ones(n)
+    for k in kick_times_s:  # kicks are a beat apart, so each curve runs until the next kick
+        lo = int(round(k * sr))
+        gain[lo:lo + curve.size] = curve[:n - lo]
+    return gain
+
+
+def _score() -> _Score:
+    rng = np.random.default_rng(_SCORE_SEED)
+    beats = np.arange(_BARS * 4) * _BEAT_S
+    bar_of = np.arange(_BARS * 4) // 4
+    in_break = (bar_of >= 10) & (bar_of < 12)
+    drums = np.isin(bar_of, list(_DRUM_BARS))
+    kicks = beats[drums]
+    snares = [(b, 1.0) for b, i in zip(beats, range(beats.size)) if drums[i] and i % 2 == 1]
+    fill = 9 * 4 + 3  # 16th-note snare fill on the last beat before the break
+    snares += [((fill + f) * _BEAT_S, v) for f, v in ((0.25, 0.55), (0.5, 0.7), (0.75, 0.85))]
+    hats, bass = [], []
+    for bar in sorted(_DRUM_BARS):
+        dense = 0.85 if bar >= 12 else 0.55  # the return is busier
+        for six in range(16):
+            t = (bar * 4 + six / 4) * _BEAT_S
+            if six % 4 == 2:
+                hats.append((t, 1.0, six == 14 and bar % 2 == 1))  # open hat ends every other bar
+            elif six % 2 == 1 and rng.random() < dense:
+                hats.append((t, float(rng.uniform(0.35, 0.6)), False))
+        bass += [((bar * 4 + b) * _BEAT_S, _ROOTS[bar % 4] + st) for b, st in _BASS_STEPS]
+    syllables, segments = [], []
+    for k, ((bar, beat), motif) in enumerate(_PHRASES):
+        t = (bar * 4 + beat) * _BEAT_S
+        start = t
+        for beats_len, midi, vowels in motif:
+            syllables.append((t, t + beats_len * _BEAT_S, midi, vowels, k))
+            t += beats_len * _BEAT_S
+        segments.append((round(start, 6), round(t, 6)))
+    snares.sort()
+    sections = tuple((name, a * 4 * _BEAT_S, b * 4 * _BEAT_S) for name, a, b in _SECTIONS)
+    truth = DemoTruth(
+        beat_times_s=_ro(beats), downbeat_times_s=_ro(beats[::4]), beat_in_break=_ro(in_break),
+        kick_times_s=_ro(kicks), snare_times_s=_ro(np.array([s[0] for s in snares])),
+        hat_times_s=_ro(np.array([h[0] for h in hats])), bass_times_s=_ro(np.array([b[0] for b in bass])),
+        crash_times_s=_ro(np.array([4 * 4 * _BEAT_S, 12 * 4 * _BEAT_S])),
+        voice_segments_s=tuple(segments), sections=sections, bpm=DEMO_BPM, duration_s=_DURATION_S)
+    return _Score(truth=truth, snares=tuple(snares), hats=tuple(hats), bass=tuple(bass),
+                  syllables=tuple(syllables))
+
+
+def _ro(a: np.ndarray) -> np.ndarray:
+    a = np.array(a)
+    a.setflags(write=False)
+    return a
+
+
+# --- sounds -------------------------------------------------------------------------------------
+# Each returns float64 (m,) mono or (2, m) stereo, peak about 1, rendered once and placed many times.
+
+def _midi_hz(midi: float) -> float:
+    return 440.0 * 2.0 ** ((midi - 69) / 12.0)
+
+
+def _smooth(x: np.ndarray) -> np.ndarray:
+    """Smoothstep of x clipped to 0..1: click-free ramps."""
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def _pan(x: np.ndarray, pan: float) -> np.ndarray:
+    """Mono -> (2, m), equal power, unity gain in the centre; pan -1 left .. +1 right."""
+    a = (pan + 1.0) * np.pi / 4.0
+    return np.sqrt(2.0) * np.stack([np.cos(a) * x, np.sin(a) * x])
+
+
+def _place(buf: np.ndarray, sound: np.ndarray, time_s: float, sr: int, gain: float) -> None:
+    """Add ``gain * sound`` into ``buf`` (2, n) starting at ``time_s``, cut at the end."""
+    lo = int(round(time_s * sr))
+    hi = min(lo + sound.shape[-1], buf.shape[1])
+    if hi > lo:
+        buf[:, lo:hi] += gain * sound[..., :hi - lo]
+
+
+def _spectral(x: np.ndarray, sr: int, gain) -> np.ndarray:
+    """Zero-phase filter along the last axis: multiply the spectrum by ``gain(freqs_hz)``."""
+    n = x.shape[-1]
+    return np.fft.irfft(np.fft.rfft(x, axis=-1) * gain(np.fft.rfftfreq(n, 1.0 / sr)), n, axis=-1)
+
+
+def _band(lo_hz: float, hi_hz: float, sr: int):
+    """Second-order high-pass at ``lo_hz`` times second-order low-pass at ``hi_hz`` (capped by Nyquist)."""
+    lo_hz, hi_hz = min(lo_hz, 0.3 * sr), min(hi_hz, 0.45 * sr)
+    return lambda f: (f * f / (f * f + lo_hz * lo_hz)) / (1.0 + (f / hi_hz) ** 2)
+
+
+def _resonance(f: np.ndarray, centre_hz, bandwidth_hz) -> np.ndarray:
+    """Magnitude of a two-pole band-pass (peak 1 at ``centre_hz``)."""
+    return 1.0 / np.sqrt(1.0 + ((f * f - centre_hz * centre_hz) / (np.maximum(f, 1.0) * bandwidth_hz)) ** 2)
+
+
+def _noise(rng: np.random.Generator, sr: int, seconds: float, lo_hz: float, hi_hz: float, channels: int = 1):
+    x = _spectral(rng.standard_normal((channels, int(round(seconds * sr)))), sr, _band(lo_hz, hi_hz, sr))
+    return x / np.abs(x).max()
+
+
+def _kick(sr: int, rng: np.random.Generator) -> np.ndarray:
+    """Sine sweep 400 -> 45 Hz with a noise click, gently saturated."""
+    t = np.arange(int(0.45 * sr)) / sr
+    f = 50.0 + 100.0 * np.exp(-t / 0.035) + 250.0 * np.exp(-t / 0.003)
+    body = np.sin(2 * np.pi * np.cumsum(f) / sr) * np.exp(-t / 0.16) * _smooth(t / 0.0005)
+    click = 0.35 * _noise(rng, sr, t[-1] + 1 / sr, 1500, 9000)[0] * np.exp(-t / 0.0015)
+    return np.tanh(1.8 * (body + click)) / np.tanh(1.8) * _smooth((t[-1] - t) / 0.02)
+
+
+def _snare(sr: int, rng: np.random.Generator) -> np.ndarray:
+    """Tone body (175 Hz + 330 Hz modes) under band-passed noise with a clap-like triple attack."""
+    t = np.arange(int(0.32 * sr)) / sr
+    body = 0.8 * np.sin(2 * np.pi * np.cumsum(175.0 + 40.0 * np.exp(-t / 0.01)) / sr) * np.exp(-t / 0.075)
+    body += 0.35 * np.sin(2 * np.pi * 330.0 * t) * np.exp(-t / 0.035)
+    bursts = sum(np.exp(-np.maximum(t - d, 0) / 0.004) * (t >= d) for d in (0.0, 0.009, 0.018))
+    noise = _noise(rng, sr, t[-1] + 1 / sr, 1200, 8000)[0] * (0.5 * bursts + np.exp(-t / 0.13))
+    x = (body + 1.2 * noise) * _smooth(t / 0.0008) * _smooth((t[-1] - t) / 0.02)
+    return x / np.abs(x).max()
+
+
+def _hat(sr: int, rng: np.random.Generator, *, decay_s: float, pan: float) -> np.ndarray:
+    t = np.arange(int((6 * decay_s + 0.01) * sr)) / sr
+    x = _noise(rng, sr, t[-1] + 1 / sr, 5000, 14000)[0] * np.exp(-t / decay_s) * _smooth(t / 0.0003)
+    return _pan(x * _smooth((t[-1] - t) / 0.01), pan)
+
+
+def _crash(sr: int, rng: np.random.Generator) -> np.ndarray:
+    t = np.arange(int(2.5 * sr)) / sr
+    return _noise(rng, sr, t[-1] + 1 / sr, 3500, 14000, 2) * (np.exp(-t / 0.9) * _smooth(t / 0.002)
+                                                           * _smooth((t[-1] - t) / 0.3))
+
+
+def _bass_note(sr: int, freq_hz: float, *, length_s: float) -> np.ndarray:
+    """Additive saw pluck: harmonic k decays faster as k grows, like a closing filter envelope."""
+    t = np.arange(int(length_s * sr)) / sr
+    k = np.arange(1, int(min(1000.0, 0.45 * sr) // freq_hz) + 1)[:, None]
+    amp = (1.0 / k) * np.exp(-t / (0.22 / (1.0 + 0.45 * (k - 1))))
+    amp[0] *= 1.6  # a fuller fundamental: this is the sub the kick leaves room for
+    x = (amp * np.sin(2 * np.pi * freq_hz * k * t)).sum(axis=0) * _smooth(t / 0.003) * _smooth((t[-1] - t) / 0.012)
+    return x / np.abs(x).max()
+
+
+def _wavetable(cycle: np.ndarray, freq_hz: float, n: int, sr: int, phase: float) -> np.ndarray:
+    """Play one period ``cycle`` at ``freq_hz`` (nearest-sample lookup: the tables are smooth)."""
+    size = cycle.size
+    idx = ((phase + (freq_hz / sr) * np.arange(n, dtype=np.float64)) * size).astype(np.int64) % size
+    return cycle[idx]
+
+
+def _saw_cycle(freq_hz: float, sr: int, *, top_hz: float, size: int = 2048) -> np.ndarray:
+    """One period of a sawtooth with harmonics up to ``top_hz`` (and Nyquist): no aliasing."""
+    k = np.arange(1, max(int(min(top_hz, 0.45 * sr) // freq_hz), 1) + 1)
+    spec = np.zeros(size // 2 + 1, complex)
+    spec[k] = -1j / k  # sin(k x) / k series, scaled below
+    return (np.fft.irfft(spec, size) * size / np.pi).astype(np.float32)
+
+
+def _pad_chord(sr: int, rng: np.random.Generator, freqs_hz, *, length_s: float) -> np.ndarray:
+    """Detuned saws (+-7 cents spread left/right around a shared centre saw), slow attack and release."""
+    n = int(round(length_s * sr))
+    out = np.zeros((2, n), np.float32)
+    for f in freqs_hz:
+        cycle = _saw_cycle(f, sr, top_hz=6000.0)  # the pad filter never opens past ~3 kHz
+        centre = 0.6 * _wavetable(cycle, f, n, sr, rng.random())
+        out[0] += centre + _wavetable(cycle, f * 2 ** (-7 / 1200), n, sr, rng.random())
+        out[1] += centre + _wavetable(cycle, f * 2 ** (7 / 1200), n, sr, rng.random())
+    t = np.arange(n) / sr
+    return out * (_smooth(t / 0.28) * _smooth((length_s - t) / 0.5) / (1.6 * len(freqs_hz)))
+
+
+def _lowpass_gain(sr: int, cutoff_hz: float):
+    """Resonant two-pole low-pass magnitude (Q 0.9)."""
+    fc = min(cutoff_hz, 0.45 * sr)
+    return lambda f: 1.0 / np.sqrt((1 - (f / fc) ** 2) ** 2 + (f / (fc * 0.9)) ** 2)
+
+
+def _stft_filter(x: np.ndarray, sr: int, magnitude, *, top_hz: float) -> np.ndarray:
+    """Time-varying zero-phase filter: ``magnitude(frame_times_s, freqs_hz) -> (frames, bins)``.
+
+    Hann frames of ~21 ms at 50 % overlap (they sum to 1), each zero-padded to twice its length
+    so the filtered frame can ring out without wrapping, then overlap-added. ``magnitude`` is
+    evaluated only below ``top_hz``; everything above is removed.
+    """
+    size = 1 << int(round(np.log2(0.0213 * sr)))
+    hop = size // 2
+    xp = np.concatenate([np.zeros(size), x, np.zeros(size + hop)])
+    frames = np.lib.stride_tricks.sliding_window_view(xp, size)[::hop]
+    spec = np.fft.rfft(frames * np.hanning(size + 1)[:-1], n=2 * size, axis=1)
+    freqs = np.fft.rfftfreq(2 * size, 1.0 / sr)
+    keep = int(np.searchsorted(freqs, min(top_hz, 0.5 * sr)))
+    spec[:, keep:] = 0
+    spec[:, :keep] *= magnitude((np.arange(len(frames)) * hop - size // 2) / sr, freqs[:keep])
+    y = np.fft.irfft(spec, axis=1)
+    out = np.zeros((len(frames) + 3, hop))
+    for j in range(4):
+        out[j:j + len(frames)] += y[:, j * hop:(j + 1) * hop]
+    return out.reshape(-1)[size:size + x.size]
+
+
+def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving average over ``width`` samples, edges held (O(n) via cumsum)."""
+    if width <= 1:
+        return x
+    c = np.cumsum(np.pad(x, (width // 2 + 1, width - width // 2), mode="edge"))
+    return (c[width:width + x.size] - c[:x.size]) / width
+
+
+_VOWELS = {"a": (800, 1150, 2900), "e": (450, 2000, 2700), "o": (450, 800, 2830), "u": (325, 700, 2700)}
+_FORMANT_GAIN = (1.0, 0.6, 0.45)
+_FORMANT_BW_HZ = (90.0, 110.0, 170.0)
+
+
+def _voice(sr: int, rng: np.random.Generator, syllables, n: int, *, echo_s: float) -> np.ndarray:
+    """Sung syllables: Rosenberg glottal pulses through three formant resonators, with vibrato,
+    glides, a syllable-rate envelope and a ping-pong echo. Returns (2, n), peak about 1."""
+    mono = np.zeros(n)
+    t = np.linspace(0.0, 1.0, 2048, endpoint=False)
+    tp, tn = 0.42, 0.1  # glottal opening and closing fractions of the period
+    flow = np.where(t < tp, 0.5 * (1 - np.cos(np.pi * t / tp)), np.cos(0.5 * np.pi * np.clip((t - tp) / tn, 0, 1)))
+    pulse = np.diff(flow, append=flow[0]) * 2048 / 20.0  # radiated flow derivative, peak ~ -1
+    for k in sorted({s[4] for s in syllables}):
+        syl = [s for s in syllables if s[4] == k]
+        lo = int(round(syl[0][0] * sr))
+        y = _phrase(sr, rng, syl, pulse)
+        mono[lo:lo + y.size] += y[:n - lo]
+    mono /= np.abs(mono).max()
+    out = _pan(mono, 0.15)
+    d = int(round(echo_s * sr))
+    out[:, d:] += 0.28 * _pan(mono[:-d], -0.6)  # dotted-eighth echo, left then right
+    out[:, 2 * d:] += 0.12 * _pan(mono[:-2 * d], 0.6)
+    return out
+
+
+def _phrase(sr: int, rng: np.random.Generator, syl, pulse: np.ndarray) -> np.ndarray:
+    """One phrase of (start, end, midi, vowels, _) syllables, from the first start to 90 ms after the end.
+
+    Pitch and envelope are computed at a 1.5 kHz control rate and interpolated: they move slowly,
+    and this keeps the whole track under a second to synthesize.
+    """
+    start, release = syl[0][0], 0.09
+    n = int(round((syl[-1][1] + release - start) * sr))
+    t = np.arange(0.0, n / sr + 0.002, 1.0 / 1500.0)  # control times since the phrase start
+    starts = np.array([s[0] for s in syl]) - start
+    durs = np.array([s[1] - s[0] for s in syl])
+    i = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, len(syl) - 1)
+    tau = t - starts[i]
+    pitch = _moving_average(np.log2([_midi_hz(s[2]) for s in syl])[i], 60)  # 40 ms glides
+    vib = 0.35 * _smooth((tau - 0.18) / 0.25) * np.sin(2 * np.pi * 5.4 * t) + 0.06 * np.sin(2 * np.pi * 0.7 * t)
+    floor = np.where(i > 0, 0.3, 0.0)  # syllables dip to 30 %, they do not stop
+    attack = floor + (1 - floor) * _smooth(tau / 0.035)
+    fall = np.where(i == len(syl) - 1, _smooth((durs[i] + release - tau) / release),
+                    0.3 + 0.7 * _smooth((durs[i] - tau) / 0.05))
+    env = np.minimum(attack, fall) * (1 - 0.12 * np.clip(tau / durs[i], 0, 1))
+    ts = np.arange(n) / sr
+    f0 = np.interp(ts, t, np.exp2(pitch + vib / 12.0))
+    src = pulse[(np.cumsum(f0) * (pulse.size / sr)).astype(np.int64) % pulse.size]
+    src += 0.08 * rng.standard_normal(n)  # a little breath
+    v0 = np.array([_VOWELS[s[3][0]] for s in syl], float)
+    v1 = np.array([_VOWELS[s[3][-1]] for s in syl], float)
+    gain, bw = np.array(_FORMANT_GAIN), np.array(_FORMANT_BW_HZ)
+
+    def formants(times_s, freqs_hz):
+        j = np.clip(np.searchsorted(starts, times_s, side="right") - 1, 0, len(syl) - 1)
+        morph = _smooth(((times_s - starts[j]) / durs[j] - 0.35) / 0.5)[:, None]  # "aah" -> "ooh"
+        fr = v0[j] * (1 - morph) + v1[j] * morph
+        fr = np.stack([_moving_average(c, 3) for c in fr.T], axis=1)  # ~30 ms formant transitions
+        h = (gain * _resonance(freqs_hz[None, :, None], fr[:, None, :], bw)).sum(axis=2)
+        return h * (freqs_hz * freqs_hz / (freqs_hz * freqs_hz + 120.0 ** 2))
+
+    return _stft_filter(src, sr, formants, top_hz=6000.0) * np.interp(ts, t, env)
+
+
+def _riser(sr: int, rng: np.random.Generator, *, length_s: float) -> np.ndarray:
+    """Noise swelling through a band-pass that sweeps 300 Hz -> 8 kHz: the break's build-up."""
+    x = rng.standard_normal((2, int(round(length_s * sr))))
+    top = min(8000.0, 0.4 * sr)
+
+    def sweep(times_s, freqs_hz):
+        fc = 300.0 * (top / 300.0) ** np.clip(times_s / length_s, 0, 1)[:, None]
+        return _resonance(freqs_hz[None, :], fc, fc / 1.5)
+
+    y = np.stack([_stft_filter(c, sr, sweep, top_hz=2 * top) for c in x])
+    u = np.arange(y.shape[1]) / y.shape[1]
+    return y / np.abs(y).max() * u ** 2 * _smooth((1 - u) * length_s / 0.02)
+
+
+# --- master -------------------------------------------------------------------------------------
+
+def _master(mix: np.ndarray, sr: int, *, target_lufs: float, ceiling_dbfs: float) -> np.ndarray:
+    """Normalise to ``target_lufs`` (gated, BS.1770-style), then limit peaks to ``ceiling_dbfs``."""
+    mix = mix * 10.0 ** ((target_lufs - _loudness_lufs(mix, sr)) / 20.0)
+    mix = mix * _limiter_gain(np.abs(mix).max(axis=0), sr, ceiling=10.0 ** (ceiling_dbfs / 20.0) * 0.999)
+    t = np.arange(mix.shape[1]) / sr
+    return mix * (_smooth(t / 0.003) * _smooth((t[-1] - t) / 0.03))
+
+
+def _loudness_lufs(x: np.ndarray, sr: int) -> float:
+    """Integrated loudness, BS.1770-style: K-weighted power per 100 ms (Parseval on each slice),
+    400 ms blocks with 75 % overlap, absolute (-70 LUFS) and relative (-10 LU) gates."""
+    step = int(0.1 * sr)
+    m = x.shape[1] // step
+    spec = np.fft.rfft(x[:, :m * step].reshape(2, m, step), axis=2)
+    f = np.fft.rfftfreq(step, 1.0 / sr)
+    shelf = 10.0 ** (0.4 / (1.0 + (1681.0 / np.maximum(f, 1.0)) ** 2))  # +4 dB above ~2 kHz (power)
+    f2, c2 = f * f, 38.0 * 38.0
+    k2 = shelf * f2 * f2 / ((c2 - f2) ** 2 + 4.0 * f2 * c2)  # RLB high-pass, 38 Hz, Q 0.5 (power)
+    weight = np.where((f == 0) | (f == sr / 2), 1.0, 2.0) * k2 / (step * step)  # one-sided spectrum
+    slices = ((spec.real ** 2 + spec.imag ** 2) * weight).sum(axis=(0, 2))
+    power = np.convolve(slices, np.ones(4) / 4, "valid")
+    power = power[power > 10.0 ** ((-70.0 + 0.691) / 10.0)]
+    gate = power.mean() * 0.1  # -10 LU relative gate
+    return float(-0.691 + 10.0 * np.log10(power[power > gate].mean()))
+
+
+def _limiter_gain(peak: np.ndarray, sr: int, *, ceiling: float) -> np.ndarray:
+    """Look-ahead limiter gain per sample so that ``peak * gain <= ceiling`` everywhere.
+
+    Per 1 ms block: the gain each block needs, a minimum over +-(w+1) blocks, then a moving
+    average over +-w blocks. Every averaged value is <= the need of its own and of the next
+    block, so linear interpolation between block starts never lets a sample through.
+    """
+    b, w = max(int(sr // 1000), 1), 10
+    n = peak.size
+    blocks = np.pad(peak, (0, -n % b)).reshape(-1, b).max(axis=1)
+    need = np.pad(np.minimum(1.0, ceiling / np.maximum(blocks, 1e-12)), 2 * w + 1, constant_values=1.0)
+    low = np.lib.stride_tricks.sliding_window_view(need, 2 * w + 3).min(axis=1)
+    smooth = np.convolve(low, np.ones(2 * w + 1) / (2 * w + 1), "valid")
+    return np.interp(np.arange(n), np.arange(smooth.size) * b, smooth)

@@ -1,0 +1,68 @@
+// @description 2.5D camera: the picture splits into depth layers that orbit with the bar and dolly in on kicks
+// @image true
+// @feedback false
+//
+// Each picture point with depth d (u_depth, near = 1) appears shifted by the camera offset times
+// (d - focus) and scaled about the centre by a depth-dependent dolly. For an output pixel we
+// search the depth layers from near to far for the first picture point that lands here (so near
+// things cover far ones), then refine. Offsets are limited to a few % of the frame and the depth
+// is soft, so uncovered background is a short stretch, never a hole.
+#include "math.glsl"
+#include "noise.glsl"
+#include "image.glsl"
+
+uniform float p_orbit = 1.0;     // camera orbit amount (1 = about 2.5 % of frame at the nearest layer)
+uniform float p_dolly = 1.0;     // dolly-in on kicks
+uniform float p_focus = 0.45;    // depth that stays put; nearer moves with the camera, farther against
+uniform float p_drift = 1.0;     // slow free drift when there is no beat
+uniform float p_haze = 0.4;      // far layers fade toward the haze colour on kicks (depth cue)
+
+const int LAYERS = 20;
+
+vec2 cam;      // camera offset, height units
+float dolly;   // dolly strength for this frame
+vec2 centre;   // dolly centre, height units
+
+// Where a picture point at depth d must be read from, to land at output point p (height units).
+vec2 source_of(vec2 p, float d) {
+    float scale = 1.0 + dolly * (0.01 + 0.06 * d);
+    return centre + (p - centre - cam * (d - p_focus)) / scale;
+}
+
+float depth_at(vec2 p) { return image_depth(uncentered_uv(p, u_aspect)); }
+
+void main() {
+    vec2 p = centered_uv(v_uv, u_aspect) / 1.04;  // 4 % overscan hides the mirrored edges
+
+    // Orbit: a circle per bar (sin/cos of the bar phase are continuous across the wrap), plus a
+    // slow drift so the picture still lives in silence.
+    float a = TAU * u_bar_phase;
+    vec2 orbit = vec2(sin(a), 0.45 * cos(a)) * smoothstep(0.0, 0.3, u_tempo_confidence + u_level);
+    vec2 drift = vec2(sin(u_time * 0.23), 0.5 * sin(u_time * 0.17 + 1.0));
+    cam = 0.045 * (p_orbit * 0.6 * orbit + p_drift * 0.4 * drift);
+    float kick = max(u_sub_hit, u_bass_hit);
+    dolly = p_dolly * (kick * kick * (3.0 - 2.0 * kick) + 0.3 * u_bass_env);
+    centre = vec2(0.0, 0.05);
+
+    // Near-to-far layer search, then two bisection steps between the bracketing layers.
+    float hi = 1.0, lo = 1.0;
+    bool hit = false;
+    for (int i = 0; i <= LAYERS; i++) {
+        float d = 1.0 - float(i) / float(LAYERS);
+        if (depth_at(source_of(p, d)) >= d) { lo = d; hit = true; break; }
+        hi = d;
+    }
+    if (!hit) lo = 0.0;
+    for (int k = 0; k < 3; k++) {
+        float mid = 0.5 * (hi + lo);
+        if (depth_at(source_of(p, mid)) >= mid) lo = mid; else hi = mid;
+    }
+    float d = lo;
+    vec3 col = image_rgb(uncentered_uv(source_of(p, d), u_aspect));
+
+    // Depth cue on kicks: far layers dip toward a cool haze, near layers get a touch brighter.
+    vec3 haze = vec3(0.05, 0.04, 0.12);
+    col = mix(col, haze, p_haze * kick * (1.0 - smoothstep(0.2, 0.7, d)) * 0.5);
+    col *= 1.0 + 0.08 * kick * smoothstep(0.5, 0.9, d);
+    fragColor = vec4(clamp(col, 0.0, 1.0), 1.0);
+}
