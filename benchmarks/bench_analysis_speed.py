@@ -217,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cpu", type=int, default=0, help="CPU to pin to (default 0; -1: do not pin)")
     parser.add_argument("--json", type=Path, help="also save the results here")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # tables and progress interleave in order
     wanted = {s.strip() for s in args.only.split(",") if s.strip()}
     if not wanted or wanted - {"reactor", "aubio", "librosa"} or args.runs < 1 or args.seconds <= 0:
         print("error: --only takes reactor, aubio, librosa; --runs >= 1; --seconds > 0", file=sys.stderr)

@@ -35,7 +35,9 @@ def test_feature_changes_the_picture_on_its_frame_and_not_before(gl_ctx, scene):
     b = render_frames(gl_ctx, scene, loud, width_px=W, height_px=H)
     for n in range(k):
         assert np.array_equal(a[n], b[n]), f"{scene} changed before the feature arrived (frame {n})"
-    assert diff(a[k], b[k]) > 1.0, f"{scene} did not react to {TRIGGERS[scene]}"
+    delta = np.abs(a[k].astype(np.int16) - b[k].astype(np.int16)).max(axis=2)
+    # A visible change: some pixels change a lot (the performer's mouth is a small region).
+    assert (delta > 40).mean() > 0.003, f"{scene} did not react to {TRIGGERS[scene]}"
 
 
 def test_performer_moves_the_mouth_and_holds_the_rest(gl_ctx):
@@ -96,7 +98,7 @@ def _row_shift(a: np.ndarray, b: np.ndarray, rows: slice, max_shift: int = 12) -
 
 def test_parallax_moves_near_layers_more_than_far_ones(gl_ctx):
     rng = np.random.default_rng(3)
-    w, h = 240, 120
+    w, h = 320, 160
     noise = rng.random((h // 4, w // 4, 3)).repeat(4, 0).repeat(4, 1)  # blocky texture to track
     image = np.dstack([noise, np.ones((h, w))]).astype(np.float32)
     depth = np.zeros((h, w), np.float32)
@@ -106,9 +108,9 @@ def test_parallax_moves_near_layers_more_than_far_ones(gl_ctx):
         f = Features.silent(0.0, bar_phase=phase, tempo_confidence=1.0, level=1.0)
         frames.append(render_frames(gl_ctx, "parallax", [f], width_px=w, height_px=h, image=image,
                                     depth=depth, params={"drift": 0.0})[0])
-    near = abs(_row_shift(frames[0], frames[1], slice(10, 40)))
-    far = abs(_row_shift(frames[0], frames[1], slice(h - 40, h - 10)))
-    assert near >= 2 and near > far
+    near = abs(_row_shift(frames[0], frames[1], slice(15, 60)))
+    far = abs(_row_shift(frames[0], frames[1], slice(h - 60, h - 15)))
+    assert near >= 2 and near >= 2 * far
 
 
 @pytest.mark.parametrize("scene", sorted(TRIGGERS))

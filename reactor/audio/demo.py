@@ -136,7 +136,8 @@ def demo_clip(sample_rate_hz: int = 48000) -> AudioClip:
 def _duck(n: int, sr: int, kick_times_s: np.ndarray) -> np.ndarray:
     """Side-chain gain for the pads: dips 45 % on each kick, recovers over ~150 ms."""
     t = np.arange(int(_BEAT_S * sr)) / sr
-    curve = 1.0 - 0.45 * np.exp(-t / 0.15) * (1.0 - t / _BEAT_S)  # back to exactly 1 at the next beat
+    # 4 ms ramp down (no click), back to exactly 1 at the next beat
+    curve = 1.0 - 0.45 * _smooth(t / 0.004) * np.exp(-t / 0.15) * (1.0 - t / _BEAT_S)
     gain = np.ones(n)
     for k in kick_times_s:  # kicks are a beat apart, so each curve runs until the next kick
         lo = int(round(k * sr))

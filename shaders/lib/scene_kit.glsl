@@ -7,6 +7,22 @@
 const float SC_PI = 3.14159265359;
 const float SC_TAU = 6.28318530718;
 
+// Fast sine/cosine (max error about 0.001): llvmpipe evaluates sin/cos/exp/pow as long
+// polynomials per pixel, so palettes and rotations use these parabolic approximations instead.
+// Arguments in turns (1.0 = one full cycle).
+vec3 sc_sin_turns(vec3 t) {
+    t -= floor(t + 0.5);                 // -0.5 .. 0.5
+    vec3 y = 8.0 * t - 16.0 * t * abs(t);
+    return 0.225 * (y * abs(y) - y) + y;
+}
+float sc_sin_turns(float t) {
+    t -= floor(t + 0.5);
+    float y = 8.0 * t - 16.0 * t * abs(t);
+    return 0.225 * (y * abs(y) - y) + y;
+}
+vec3 sc_cos_turns(vec3 t) { return sc_sin_turns(t + 0.25); }
+float sc_cos_turns(float t) { return sc_sin_turns(t + 0.25); }
+
 // Integer-free hashes (Dave Hoskins style): stable across drivers, no sin() precision issues.
 float sc_hash12(vec2 p) {
     vec3 p3 = fract(vec3(p.xyx) * 0.1031);
@@ -71,7 +87,7 @@ float sc_fbm(vec2 p, int octaves) {
 
 // Inigo Quilez's cosine palette: a + b * cos(2 pi (c t + d)).
 vec3 sc_palette(float t, vec3 a, vec3 b, vec3 c, vec3 d) {
-    return a + b * cos(SC_TAU * (c * t + d));
+    return a + b * sc_cos_turns(c * t + d);
 }
 
 // The house neon palette, rotated by hue (0..1).
@@ -79,9 +95,17 @@ vec3 sc_neon(float t, float hue) {
     return sc_palette(t, vec3(0.5), vec3(0.5), vec3(1.0), vec3(0.0, 0.33, 0.67) + hue);
 }
 
+// Rotation by a radians (fast trig: an angle error of 0.001 is invisible).
 mat2 sc_rot(float a) {
-    float c = cos(a), s = sin(a);
+    float t = a * (1.0 / SC_TAU);
+    float c = sc_cos_turns(t), s = sc_sin_turns(t);
     return mat2(c, s, -s, c);
+}
+
+// A soft glow falloff without exp(): 1 at d = 0, half at d = radius.
+float sc_glow(float d, float radius) {
+    float x = d / radius;
+    return 1.0 / (1.0 + x * x);
 }
 
 // Beat accents: 1 on the beat, exponential decay; k is decays per unit of phase.

@@ -13,7 +13,7 @@
 
 uniform float p_orbit = 1.0;     // camera orbit amount (1 = about 2.5 % of frame at the nearest layer)
 uniform float p_dolly = 1.0;     // dolly-in on kicks
-uniform float p_focus = 0.45;    // depth that stays put; nearer moves with the camera, farther against
+uniform float p_focus = 0.25;    // depth that stays put; nearer moves with the camera, farther against
 uniform float p_drift = 1.0;     // slow free drift when there is no beat
 uniform float p_haze = 0.4;      // far layers fade toward the haze colour on kicks (depth cue)
 
