@@ -137,7 +137,8 @@ def reactor_rows(audio: np.ndarray, runs: int) -> list[tuple]:
             a.snapshot((i + 1) / FPS)
         return frame
 
-    rows.append(("reactor process+snapshot", f"{FPS} fps", SAMPLE_RATE_HZ / FPS, *time_calls(make_frames, n_frames, runs)))
+    frame_samples = SAMPLE_RATE_HZ / FPS
+    rows.append(("reactor process+snapshot", f"{FPS} fps", frame_samples, *time_calls(make_frames, n_frames, runs)))
     return rows
 
 
@@ -224,8 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.cpu >= 0 and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})
-    print(f"cpu affinity {sorted(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else '?'}, "
-          f"NUMBA_NUM_THREADS={os.environ.get('NUMBA_NUM_THREADS')}, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
+    threads = ", ".join(f"{v}={os.environ.get(v)}" for v in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS"))
+    print(f"cpu affinity {cpus}, {threads}")
     audio = load_audio(args.seconds)
     mono = np.ascontiguousarray(audio.mean(axis=1), dtype=np.float32)
     rows, notes, compile_info = [], [], []

@@ -190,7 +190,8 @@ def _tempo_map(spec: TrackSpec, n_beats: int, start_tick: int) -> list[tuple[int
     if spec.end_bpm is None:
         return [(0, round(60e6 / spec.bpm))]
     bpms = np.linspace(spec.bpm, spec.end_bpm, n_beats)
-    return [(0, round(60e6 / spec.bpm))] + [(start_tick + k * TICKS_PER_BEAT, round(60e6 / b)) for k, b in enumerate(bpms)]
+    ramp = [(start_tick + k * TICKS_PER_BEAT, round(60e6 / b)) for k, b in enumerate(bpms)]
+    return [(0, round(60e6 / spec.bpm))] + ramp
 
 
 def _grid_hits(grid: str, bar: int, steps_per_bar: int) -> list[tuple[int, str]]:
@@ -335,7 +336,8 @@ def truth_of(comp: Composition) -> dict:
     is_drum = np.array([n[2] == DRUM_CHANNEL for n in comp.notes])
     parts = sorted({n[5] for n in comp.notes})
     by_part = {p: sorted({round(float(t), 6) for t, n in zip(note_s, comp.notes) if n[5] == p}) for p in parts}
-    curve = [(float(s), 60e6 / us) for s, (_, us) in zip(ticks_to_seconds(np.array([t for t, _ in comp.tempo_map]), comp.tempo_map), comp.tempo_map)]
+    change_s = ticks_to_seconds(np.array([t for t, _ in comp.tempo_map]), comp.tempo_map)
+    curve = [(float(s), 60e6 / us) for s, (_, us) in zip(change_s, comp.tempo_map)]
     out_bars = sorted(set(spec.drums_out_bars))
     drums_out = [[float(beats[b * bpb]), float(beats[(b + 1) * bpb])] for b in out_bars if b < comp.n_bars]
     return {

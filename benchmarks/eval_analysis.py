@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from reactor.errors import ReactorError
+
 HOP, WIN = 512, 1024
 BEAT_WINDOW_S, ONSET_WINDOW_S, TEMPO_TOL = 0.07, 0.05, 0.04
 TRIM_S = 5.0  # mir_eval.beat's default: beat trackers get 5 s to lock on
@@ -212,7 +214,8 @@ def print_tables(results: dict[str, dict[str, dict[str, float]]], systems: list[
     widths = [max(len(h), 6) for _, h, _ in METRICS]
     name_w = max([len(n) for n in results] + [5])
     print(LEGEND)
-    print("\n" + f"{'track':{name_w}s} {'system':8s} " + " ".join(f"{h:>{w}s}" for (_, h, _), w in zip(METRICS, widths)))
+    headers = " ".join(f"{h:>{w}s}" for (_, h, _), w in zip(METRICS, widths))
+    print(f"\n{'track':{name_w}s} {'system':8s} {headers}")
     for name, per_sys in results.items():
         for s in systems:
             if s in per_sys:
@@ -290,7 +293,11 @@ def main(argv: list[str] | None = None) -> int:
         if "aubio" in wanted:
             est.update(run_aubio(wav))
         if "reactor" in wanted:
-            est["reactor"] = run_reactor(wav, truth.get("audio_duration_s", truth["music_end_s"]))
+            try:
+                est["reactor"] = run_reactor(wav, truth.get("audio_duration_s", truth["music_end_s"]))
+            except ReactorError as e:  # a user-facing error (unreadable file...): one line, exit 2
+                print(f"error: {e}", file=sys.stderr)
+                return 2
         results[truth["name"]] = {s: score(truth, e) for s, e in est.items()}
         print(f"scored {truth['name']}", file=sys.stderr)
     summary = print_tables(results, systems)

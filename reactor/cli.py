@@ -78,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _load_clip(args):
+def load_clip(args):
+    """The (trimmed) audio named by ``audio``/``--demo``/``--start``/``--duration``."""
     from reactor.audio.decode import load_audio
 
     if args.demo and args.audio:
@@ -112,7 +113,7 @@ def _cmd_analyze(args) -> int:
     from reactor.analysis import report
     from reactor.analysis.offline import analyze_clip
 
-    clip, name = _load_clip(args)
+    clip, name = load_clip(args)
     result = analyze_clip(clip)
     if clip.repaired:
         from dataclasses import replace

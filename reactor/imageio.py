@@ -6,7 +6,6 @@ rows top first: ``(h, w, 4)`` for colour, ``(h, w)`` for depth (near = 1).
 
 from __future__ import annotations
 
-import logging
 import re
 import warnings
 from pathlib import Path
@@ -14,8 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from reactor.errors import ImageError
-
-log = logging.getLogger(__name__)
 
 MAX_PIXELS = 1_000_000_000
 """Images above this many pixels (a gigapixel) are refused as decompression bombs."""
@@ -78,7 +75,6 @@ def _still(path: Path, max_side_px: int) -> np.ndarray:
                 tw, th = _shrink(w, h, max_side_px)
                 msg = f"{path}: {w}x{h} px downscaled to {tw}x{th} px (max_side_px={max_side_px})"
                 warnings.warn(msg, stacklevel=3)
-                log.warning(msg)
                 # draft() lets JPEG decode at 1/2..1/8 scale, keeping memory low for huge photos.
                 img.draft("RGB", (tw, th))
                 img.thumbnail((max_side_px, max_side_px), Image.Resampling.LANCZOS, reducing_gap=2.0)

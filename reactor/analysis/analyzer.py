@@ -105,7 +105,7 @@ class StreamingAnalyzer:
         dyn[K.S_ACT_MAX] = 1e-3
         dyn[K.S_ACTIVE] = 1e3
         self._dyn = dyn
-        self._band_ref = np.full(6, self.gate_db)
+        self._band_ref = np.full(6, -999.0)  # unset until the gate first opens
         self._band_env = np.zeros(6)
         self._band_hit = np.zeros(6)
         self._band_pres = np.zeros(6)

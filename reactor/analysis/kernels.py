@@ -233,15 +233,15 @@ def dynamics_kernel(t_end, hop_s, td, band_pow, flux_named, centroid, voiced,
         for k in range(6):
             bdb = 10.0 * np.log10(band_pow[t, k] + 1e-20)
             if gate > 0.0:
-                # Per-band reference with slow release, floored at 24 dB under the global one so
-                # an absent band is not amplified into noise.
-                if bdb > band_ref[k]:
-                    band_ref[k] += (bdb - band_ref[k]) * (1.0 - np.exp(-dt / 0.5))
-                else:
-                    band_ref[k] += (bdb - band_ref[k]) * (1.0 - np.exp(-dt / 8.0))
-                if band_ref[k] < ref - 24.0:
-                    band_ref[k] = ref - 24.0
-            bl = min(1.0, max(0.0, (bdb - (band_ref[k] - 30.0)) / 30.0)) * gate
+                # Per-band reference: a slow average of the band's level, floored 30 dB under the
+                # global reference so an absent band reads low instead of amplified noise. Level
+                # 0.6 means "as usual for this song"; hits push it up, gaps pull it down.
+                if band_ref[k] < -900.0:  # first sound: start from it rather than adapting up
+                    band_ref[k] = bdb
+                band_ref[k] += (bdb - band_ref[k]) * (1.0 - np.exp(-dt / 4.0))
+                if band_ref[k] < ref - 30.0:
+                    band_ref[k] = ref - 30.0
+            bl = min(1.0, max(0.0, 0.6 + (bdb - band_ref[k]) / 20.0)) * gate
             out_band[t, k, 0] = bl
             band_env[k] = _one_pole(band_env[k], bl, 0.005, 0.15, dt)
             pres = min(1.0, max(0.0, (bdb - (ref - 40.0)) / 24.0)) * gate

@@ -119,12 +119,9 @@ def demo_clip(sample_rate_hz: int = 48000) -> AudioClip:
         _place(mix, notes[midi], t, sr, _LEVELS["bass"])
     pads = np.zeros_like(mix)
     length_s = 4 * _BEAT_S + 0.5  # a bar plus the release tail
-    chords = [np.fft.rfft(_pad_chord(sr, rng, [_midi_hz(m) for m in c], length_s=length_s)) for c in _CHORDS]
-    size = int(round(length_s * sr))
-    freqs = np.fft.rfftfreq(size, 1.0 / sr)
-    for bar, cutoff_hz in enumerate(_PAD_CUTOFF_HZ):  # same four chords, filtered per bar
-        pad = np.fft.irfft(chords[bar % 4] * _lowpass_gain(sr, cutoff_hz)(freqs), size)
-        _place(pads, pad, bar * 4 * _BEAT_S, sr, 1.0)
+    chords = [_pad_chord(sr, rng, [_midi_hz(m) for m in c], length_s=length_s) for c in _CHORDS]
+    for bar, cutoff_hz in enumerate(_PAD_CUTOFF_HZ):  # the same four chords, filtered per bar
+        _place(pads, _spectral(chords[bar % 4], sr, _lowpass_gain(sr, cutoff_hz)), bar * 4 * _BEAT_S, sr, 1.0)
     mix += _LEVELS["pad"] * pads * _duck(mix.shape[1], sr, truth.kick_times_s)
     mix += _LEVELS["voice"] * _voice(sr, rng, score.syllables, mix.shape[1], echo_s=0.75 * _BEAT_S)
     riser_s = 4 * _BEAT_S
@@ -218,10 +215,28 @@ def _place(buf: np.ndarray, sound: np.ndarray, time_s: float, sr: int, gain: flo
         buf[:, lo:hi] += gain * sound[..., :hi - lo]
 
 
+def _fft_size(n: int) -> int:
+    """Smallest 2^a 3^b 5^c >= n: FFTs of lengths with large prime factors are many times slower."""
+    best = 1 << max(n - 1, 0).bit_length()
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            p = p35
+            while p < n:
+                p *= 2
+            best = min(best, p)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
 def _spectral(x: np.ndarray, sr: int, gain) -> np.ndarray:
     """Zero-phase filter along the last axis: multiply the spectrum by ``gain(freqs_hz)``."""
     n = x.shape[-1]
-    return np.fft.irfft(np.fft.rfft(x, axis=-1) * gain(np.fft.rfftfreq(n, 1.0 / sr)), n, axis=-1)
+    size = _fft_size(n)
+    spec = np.fft.rfft(x, size, axis=-1) * gain(np.fft.rfftfreq(size, 1.0 / sr))
+    return np.fft.irfft(spec, size, axis=-1)[..., :n]
 
 
 def _band(lo_hz: float, hi_hz: float, sr: int):
@@ -441,13 +456,17 @@ def _loudness_lufs(x: np.ndarray, sr: int) -> float:
     400 ms blocks with 75 % overlap, absolute (-70 LUFS) and relative (-10 LU) gates."""
     step = int(0.1 * sr)
     m = x.shape[1] // step
-    spec = np.fft.rfft(x[:, :m * step].reshape(2, m, step), axis=2)
-    f = np.fft.rfftfreq(step, 1.0 / sr)
-    shelf = 10.0 ** (0.4 / (1.0 + (1681.0 / np.maximum(f, 1.0)) ** 2))  # +4 dB above ~2 kHz (power)
-    f2, c2 = f * f, 38.0 * 38.0
-    k2 = shelf * f2 * f2 / ((c2 - f2) ** 2 + 4.0 * f2 * c2)  # RLB high-pass, 38 Hz, Q 0.5 (power)
-    weight = np.where((f == 0) | (f == sr / 2), 1.0, 2.0) * k2 / (step * step)  # one-sided spectrum
-    slices = ((spec.real ** 2 + spec.imag ** 2) * weight).sum(axis=(0, 2))
+    size = _fft_size(step)
+    spec = np.fft.rfft(x[:, :m * step].reshape(2, m, step), size, axis=2)
+    f = np.fft.rfftfreq(size, 1.0 / sr)
+    # K-weighting: the BS.1770 48 kHz biquads (shelf, then RLB high-pass) as a power response
+    z = np.exp(-2j * np.pi * np.minimum(f, 23900.0) / 48000.0)
+    shelf = (1.53512485958697 - 2.69169618940638 * z + 1.19839281085285 * z * z) / (
+        1.0 - 1.69065929318241 * z + 0.73248077421585 * z * z)
+    high_pass = (1.0 - z) ** 2 / (1.0 - 1.99004745483398 * z + 0.99007225036621 * z * z)
+    k2 = np.abs(shelf * high_pass) ** 2
+    one_sided = np.where((f == 0) | (f == sr / 2), 1.0, 2.0)
+    slices = ((spec.real ** 2 + spec.imag ** 2) * (one_sided * k2 / (size * step))).sum(axis=(0, 2))
     power = np.convolve(slices, np.ones(4) / 4, "valid")
     power = power[power > 10.0 ** ((-70.0 + 0.691) / 10.0)]
     gate = power.mean() * 0.1  # -10 LU relative gate

@@ -23,7 +23,7 @@ void main() {
     // Turbulence from the bass envelope; the kick also kicks the ink outward from the centre.
     float turbulence = u_bass_env;
     vec2 vel = curl(p, 0.07 * u_time, turbulence) * 0.03 * p_speed * (1.0 + 1.5 * turbulence);
-    vel += normalize(p + 1e-4) * 0.35 * u_bass_hit * exp(-dot(p, p) * 4.0);
+    vel += normalize(p + 1e-4) * 0.35 * u_bass_hit / (1.0 + 4.0 * dot(p, p));
 
     // Semi-Lagrangian advection: fetch where this ink came from one frame ago.
     vec2 src = v_uv - vel * u_dt / aspect;
@@ -35,13 +35,15 @@ void main() {
     float orbit = 0.2 * u_time + 0.5 * (u_bar_count + sc_ease_out(u_bar_phase));
     for (int i = 0; i < 6; i++) {
         float fi = float(i);
-        float ang = fi * SC_TAU / 6.0 + orbit * (i % 2 == 0 ? 1.0 : -0.7);
-        float rad = 0.18 + 0.12 * sin(0.37 * u_time + fi * 1.7);
-        vec2 e = rad * vec2(cos(ang) * 1.4, sin(ang));
+        float turns = fi / 6.0 + orbit * (i % 2 == 0 ? 1.0 : -0.7) / SC_TAU;
+        float rad = 0.18 + 0.12 * sc_sin_turns(0.059 * u_time + fi * 0.27);
+        vec2 e = rad * vec2(sc_cos_turns(turns) * 1.4, sc_sin_turns(turns));
         float band = sc_spectrum(u_spectrum, (fi + 0.5) / 6.0);
         float size = 0.012 + 0.025 * band;
         vec2 d = p - e;
-        float splat = exp(-dot(d, d) / (size * size));
+        // Compact polynomial bump (no exp): zero beyond two sizes.
+        float k = max(0.0, 1.0 - dot(d, d) / (4.0 * size * size));
+        float splat = k * k * k;
         vec3 col = sc_neon(fi / 6.0 * 0.7, p_hue);
         // Pour rate (per second), so the amount of ink does not depend on the frame rate.
         ink += col * col * splat * (0.5 + 6.0 * band * band) * p_pour * u_dt * 4.0;
@@ -49,7 +51,8 @@ void main() {
     // Onsets drop a bright bead at the centre that the current then tears apart.
     // Its colour steps round the palette beat by beat.
     vec3 bead = sc_neon(fract(u_beat_count * 0.161) + 0.3 * u_brightness, p_hue);
-    ink += bead * bead * exp(-dot(p, p) / 0.0008) * u_onset * u_dt * 10.0;
+    float kb = max(0.0, 1.0 - dot(p, p) / 0.0032);
+    ink += bead * bead * kb * kb * kb * u_onset * u_dt * 10.0;
 
     // Clamp so the feedback can never run away to white.
     fragColor = vec4(min(ink, vec3(4.0)), 1.0);

@@ -14,7 +14,9 @@ void main() {
     vec3 n = normalize(vec3(-hx, -hy, 0.12));
     vec3 light = normalize(vec3(-0.4, 0.6, 0.7));
     float diff = clamp(dot(n, light), 0.0, 1.0);
-    float spec = pow(clamp(dot(reflect(-light, n), vec3(0.0, 0.0, 1.0)), 0.0, 1.0), 24.0);
+    float rz = clamp(dot(reflect(-light, n), vec3(0.0, 0.0, 1.0)), 0.0, 1.0);
+    float r2 = rz * rz, r4 = r2 * r2, r8 = r4 * r4;
+    float spec = r8 * r8 * r8;   // rz^24 by squaring: pow() is costly on llvmpipe
 
     vec2 p = (v_uv - 0.5) * vec2(u_aspect, 1.0);
     vec3 backdrop = sc_neon(0.75, p_hue) * 0.025 * (1.0 - 0.6 * length(p));

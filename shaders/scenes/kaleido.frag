@@ -28,7 +28,8 @@ void main() {
     float a = atan(p.y, p.x);
     a = mod(a, 2.0 * wedge);
     a = abs(a - wedge);
-    vec2 q = r * vec2(cos(a), sin(a));
+    float at = a * (1.0 / SC_TAU);
+    vec2 q = r * vec2(sc_cos_turns(at), sc_sin_turns(at));
 
     // The pattern streams outward: a translation along the wedge axis that advances on each beat
     // (eased) plus a slow drift, so motion reads as musical, never as jitter.
@@ -37,7 +38,7 @@ void main() {
 
     // Two-level domain warp of fbm: ink-like filaments. Warp strength breathes with the mids.
     float t = 0.15 * u_time;
-    vec2 w1 = vec2(sc_fbm(s + vec2(0.0, t), 4), sc_fbm(s + vec2(5.2, 1.3 - t), 4));
+    vec2 w1 = vec2(sc_fbm(s + vec2(0.0, t), 3), sc_fbm(s + vec2(5.2, 1.3 - t), 3));
     float warp = 2.2 + 1.2 * u_mid_env;
     float f = sc_fbm(s + warp * w1 + vec2(1.7, 9.2), 4);
 
@@ -47,7 +48,7 @@ void main() {
     // Distance to the nearest iso-line in pixels: a hairline core plus a halo sized in frame height.
     float wl = max(fwidth(levels), 1e-4);
     float epx = (0.5 - dl) / wl;
-    float ridge = clamp(1.5 - epx, 0.0, 1.0) + 0.5 * exp(-epx / (0.004 * u_resolution.y));
+    float ridge = clamp(1.5 - epx, 0.0, 1.0) + 0.5 * sc_glow(epx, 0.003 * u_resolution.y);
     ridge *= clamp(2.0 - wl * 6.0, 0.0, 1.0);   // fade where lines would crowd into moire
 
     // Colour walks the palette with the field; the sound's brightness pushes it toward warm.
@@ -62,11 +63,11 @@ void main() {
 
     // Mirror seams glow on the beat: a thin AA line along the wedge edges.
     float seam = min(a, wedge - a) * r;
-    float seamLine = exp(-seam / (0.004 + 0.004 * u_beat_pulse));
+    float seamLine = sc_glow(seam, 0.002 + 0.003 * u_beat_pulse);
     col += sc_neon(0.1, hue) * seamLine * (0.15 + 0.9 * u_beat_pulse) * smoothstep(0.0, 0.15, r);
 
     // Centre jewel that swells with the sub; vignette keeps the eye in the middle.
-    col += sc_neon(0.8, hue) * exp(-r * r / (0.002 + 0.01 * u_sub_env)) * (0.4 + u_level);
+    col += sc_neon(0.8, hue) * sc_glow(r, 0.03 + 0.06 * u_sub_env) * (0.3 + 0.7 * u_level);
     col *= smoothstep(1.05, 0.25, r);
     col *= p_intensity * (0.55 + 0.7 * u_level);
 

@@ -55,7 +55,7 @@ void main() {
             float wa = max(min(fwidth(a), fwidth(fract(a + 0.5))), 1e-4);
             core *= clamp((0.5 - 0.5 * (0.35 + 0.3 * h) - (0.5 - fa)) / wa + 0.5, 0.0, 1.0) * 0.85 + 0.15;
         }
-        float glow = exp(-max(abs(d) - thick, 0.0) / halo);
+        float glow = sc_glow(max(abs(d) - thick, 0.0), halo);
         vec3 c = sc_neon(0.55 * bin + 0.1 * u_brightness, p_hue);
         col += c * (core * (0.35 + 1.2 * past) + glow * (0.08 + 0.5 * bloom) * (0.3 + past));
     }
@@ -63,10 +63,10 @@ void main() {
     // The core: a disc that swells with the sub and rings with onsets.
     float disc = R0 * (0.45 + 0.35 * u_sub_env);
     col += sc_neon(0.9, p_hue) * (sc_band(r - disc * 0.5, disc * 0.5) * (0.25 + 0.8 * u_sub_env)
-                                   + exp(-abs(r - disc) / 0.004) * 0.6 * u_onset);
+                                   + sc_glow(r - disc, 0.003) * 0.6 * u_onset);
 
     // Faint backdrop so black is never dead: a soft radial glow that follows the level.
-    col += sc_neon(0.7, p_hue) * 0.05 * exp(-r * 3.0) * (0.4 + u_level);
+    col += sc_neon(0.7, p_hue) * 0.05 * sc_glow(r, 0.3) * (0.4 + u_level);
     col *= p_intensity;
     fragColor = vec4(sc_tonemap(col), 1.0);
 }

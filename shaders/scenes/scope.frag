@@ -31,7 +31,7 @@ float ring_trace(vec2 p, float R, float amp, float spin) {
     float a = fract((atan(p.x, -p.y) + spin) / SC_TAU);   // 0..1 from the bottom
     int c = int(a * 511.0);
     float ang0 = float(c - K) / 511.0 * SC_TAU - spin;
-    vec2 dir = vec2(sin(ang0), -cos(ang0));
+    vec2 dir = vec2(sc_sin_turns(ang0 / SC_TAU), -sc_cos_turns(ang0 / SC_TAU));
     mat2 stepRot = sc_rot(-SC_TAU / 511.0);
     float best = 1e9;
     vec2 prevPt = vec2(0.0);
@@ -86,8 +86,8 @@ void main() {
     // Beam: a hairline core plus a glow measured in frame heights.
     float px = 1.0 / u_resolution.y;
     float width = 0.0015 + 0.0015 * u_onset;
-    float beamR = clamp((width + px * 0.5 - dr) / px, 0.0, 1.0) + 0.6 * exp(-dr / (0.006 + 0.01 * u_beat_pulse));
-    float beamL = clamp((width + px * 0.5 - dl) / px, 0.0, 1.0) + 0.5 * exp(-dl / 0.006);
+    float beamR = clamp((width + px * 0.5 - dr) / px, 0.0, 1.0) + 0.6 * sc_glow(dr, 0.004 + 0.006 * u_beat_pulse);
+    float beamL = clamp((width + px * 0.5 - dl) / px, 0.0, 1.0) + 0.5 * sc_glow(dl, 0.004);
 
     float energy = (0.5 + 0.7 * u_level) * p_intensity;
     vec3 ringCol = sc_neon(0.0 + 0.15 * u_brightness, p_hue);

@@ -17,7 +17,7 @@ uniform float p_intensity = 1.0;  // brightness of the shapes
 float ngon(vec2 p, float n, float r) {
     float seg = SC_TAU / n;
     float a = mod(atan(p.y, p.x) + seg * 0.5, seg) - seg * 0.5;
-    return length(p) * cos(a) - r * cos(seg * 0.5);
+    return length(p) * sc_cos_turns(a / SC_TAU) - r * sc_cos_turns(0.5 / n);
 }
 
 void main() {
@@ -29,7 +29,7 @@ void main() {
     float zoom = (p_zoom + 1.6 * u_bass_env) * u_dt;
     float spinDir = cos(SC_PI * 0.5 * (u_bar_count + u_bar_phase));   // reverses every 2 bars, smoothly
     float spin = p_spin * spinDir * (0.5 + u_level) * u_dt;
-    vec2 q = sc_rot(-spin) * p * exp(-zoom);
+    vec2 q = sc_rot(-spin) * p / (1.0 + zoom);
     vec3 prev = texture(u_prev, q / aspect + 0.5).rgb;
     // Fade with a slow hue drift toward the palette's far end so old trails change colour.
     prev *= exp(-u_dt / max(p_decay_s, 0.05)) * vec3(0.995, 0.985, 1.0);
@@ -40,15 +40,15 @@ void main() {
     vec2 ps = sc_rot(turn) * p;
     float size = 0.13 + 0.1 * u_bass_env + 0.05 * u_beat_pulse;
     float d = ngon(ps, sides, size);
-    float line = sc_band(d, 0.0025 + 0.003 * u_mid_env) + 0.5 * exp(-abs(d) / 0.006);
+    float line = sc_band(d, 0.0025 + 0.003 * u_mid_env) + 0.5 * sc_glow(d, 0.005);
 
     float beads = 0.0;
     for (int i = 0; i < 7; i++) {
         if (float(i) >= sides) break;
         float a = float(i) * SC_TAU / sides;
-        vec2 c = size * vec2(cos(a), sin(a));
+        vec2 c = size * vec2(sc_cos_turns(a / SC_TAU), sc_sin_turns(a / SC_TAU));
         float rb = 0.012 + 0.02 * u_high_env + 0.01 * u_onset;
-        beads += exp(-dot(ps - c, ps - c) / (rb * rb));
+        beads += 1.0 / (1.0 + dot(ps - c, ps - c) / (rb * rb));
     }
 
     float hueStep = fract(u_beat_count * 0.125);   // colour steps once per beat

@@ -21,7 +21,7 @@ float read_travel() {
 void main() {
     // Fractions of the frame height, centred; the vanishing point drifts on a slow path.
     vec2 p = (v_uv - 0.5) * vec2(u_aspect, 1.0);
-    vec2 centre = 0.06 * vec2(sin(u_time * 0.31), cos(u_time * 0.23));
+    vec2 centre = 0.06 * vec2(sc_sin_turns(u_time * 0.05), sc_cos_turns(u_time * 0.037));
     p -= centre;
 
     // Speed: base, plus level, plus an eased lurch from the kick envelope.
@@ -53,7 +53,7 @@ void main() {
     vec2 edge = 0.5 - abs(f);
     vec2 px = edge / max(aa, vec2(1e-5));
     vec2 hair = clamp(vec2(1.6) - px, 0.0, 1.0);
-    vec2 halo = exp(-px / (0.006 * u_resolution.y));
+    vec2 halo = vec2(sc_glow(px.x, 0.004 * u_resolution.y), sc_glow(px.y, 0.004 * u_resolution.y));
     // Where a pixel covers several cells (the vanishing point) fade to the pattern's average
     // instead of aliasing.
     float fadeU = clamp(1.5 - aa.x * 3.0, 0.0, 1.0);
@@ -82,9 +82,9 @@ void main() {
     col += panelCol * panel * inner * 1.1;
 
     // Depth fog toward the vanishing point, and a light at the end that swells with the bass.
-    float fog = exp(-0.22 * z);
+    float fog = 1.0 / (1.0 + 0.25 * z + 0.02 * z * z);
     col *= fog * p_intensity;
-    float core = exp(-r * r / (0.0025 + 0.01 * u_bass_env));
+    float core = sc_glow(r, 0.03 + 0.05 * u_bass_env);
     col += sc_neon(0.05 * u_time + 0.3, p_hue) * core * (0.25 + 0.9 * u_level);
 
     fragColor = vec4(sc_tonemap(col), travel);

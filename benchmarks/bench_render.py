@@ -1,0 +1,84 @@
+"""Render and readback speed of every scene at 720p and 1080p (headless EGL), as a table.
+
+    python benchmarks/bench_render.py [--frames 30] [--scenes pulse,tunnel] [--sizes 1280x720,1920x1080]
+
+Columns (medians over ``--frames`` frames after 3 warm-up frames, synthetic 128 BPM features):
+render fps (draw all passes + dithered present, waited for with ``ctx.finish``), readback fps
+(our ``read_rgb``: one ``read_into`` of a buffer already flipped on the GPU, rows top first),
+naive readback fps (what one would write first: ``fbo.read()`` then ``np.flipud`` copy), and
+both together (what an offline render gets before encoding). On llvmpipe figures vary with load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.render_util import groove_features  # noqa: E402
+
+
+def _median_s(fn, n: int) -> float:
+    times = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        fn(i)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bench_scene(ctx, scene: str, width_px: int, height_px: int, frames: int) -> dict[str, float]:
+    from reactor.render.renderer import Renderer
+
+    fps = 30.0
+    feats = [groove_features(2.0 + n / fps) for n in range(frames + 3)]
+    with Renderer(ctx, scene, width_px=width_px, height_px=height_px) as r:
+        def render(i):
+            r.render(feats[i], {}, time_s=2.0 + i / fps, dt_s=1.0 / fps)
+            ctx.finish()
+
+        for i in range(3):
+            render(i)
+            r.read_rgb()
+        render_s = _median_s(lambda i: render(3 + i), frames)
+        read_s = _median_s(lambda i: r.read_rgb(), frames)
+        fbo = r._presenter._fbo  # the same 8-bit buffer, read the obvious way
+        naive_s = _median_s(lambda i: np.flipud(np.frombuffer(fbo.read(components=3), np.uint8)
+                                                 .reshape(height_px, width_px, 3)).copy(), frames)
+        both_s = _median_s(lambda i: (render(3 + i % frames), r.read_rgb()), frames)
+    return {"render": 1 / render_s, "read": 1 / read_s, "naive": 1 / naive_s, "both": 1 / both_s,
+            "read_ms": 1000 * read_s}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from reactor.render.context import create_context, describe
+    from reactor.render.scenes import list_scenes
+
+    ap = argparse.ArgumentParser(description="Render/readback fps per scene")
+    ap.add_argument("--frames", type=int, default=30)
+    ap.add_argument("--scenes", help="comma-separated names (default: all)")
+    ap.add_argument("--sizes", default="1280x720,1920x1080")
+    args = ap.parse_args(argv)
+    ctx = create_context()
+    scenes = args.scenes.split(",") if args.scenes else list(list_scenes())
+    sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    print(f"# {describe(ctx)}; medians of {args.frames} frames")
+    head = f"| {'scene':<10} | {'size':>9} | render fps | readback fps (ms) | naive readback fps | render+read fps |"
+    print(head)
+    print("|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|")
+    for scene in scenes:
+        for w, h in sizes:
+            m = bench_scene(ctx, scene, w, h, args.frames)
+            print(f"| {scene:<10} | {w:>4}x{h:<4} | {m['render']:10.1f} | {m['read']:9.0f} ({m['read_ms']:4.1f}) "
+                  f"  | {m['naive']:18.0f} | {m['both']:15.1f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
