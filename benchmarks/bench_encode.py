@@ -6,7 +6,8 @@ Prints four tables (medians of ``--runs`` runs, each ``--seconds`` of 30 fps vid
    user would otherwise do -- pipe raw RGB frames to an ``ffmpeg`` subprocess with the same x264
    settings (column skipped when no ``ffmpeg`` binary is on PATH) -- plus the bitrate.
 2. Render + encode: the caller spends ``--render-ms`` per frame on GIL-free numpy work standing in
-   for rendering; shows how much the threaded sink overlaps it.
+   for rendering; shows how much the threaded sink overlaps it. 2b: the same with a real built-in
+   scene (``--scene``) rendered on headless GL, when the render layer is importable.
 3. RGB -> YUV 4:2:0 conversion cost per frame: swscale (what VideoSink uses) vs a plain numpy
    BT.709 implementation vs the frame copy alone.
 4. x264 preset candidates for the ``high`` preset at 1280x720.
@@ -66,7 +67,8 @@ class FakeRender:
             np.multiply(self.buf, 1.0, out=self.buf)
 
 
-def time_sink(frames, n_frames, size, quality, threaded, render, folder):
+def time_sink(next_frame, n_frames, size, quality, threaded, folder):
+    """(fps, kbit/s) of rendering (``next_frame(i)``) and encoding ``n_frames`` with sound."""
     path = os.path.join(folder, "bench.mp4")
     audio = np.zeros((n_frames * 48000 // FPS, 2), np.float32)
     t0 = time.perf_counter()
@@ -74,9 +76,37 @@ def time_sink(frames, n_frames, size, quality, threaded, render, folder):
                          threaded=threaded) as sink:
         sink.write_audio(audio)
         for i in range(n_frames):
-            render()
-            sink.write_frame(frames[i % len(frames)])
+            sink.write_frame(next_frame(i))
     return n_frames / (time.perf_counter() - t0), os.path.getsize(path) * 8 / (n_frames / FPS) / 1000
+
+
+def from_memory(frames):
+    return lambda i: frames[i % len(frames)]
+
+
+def with_fake_render(frames, render):
+    def next_frame(i):
+        render()
+        return frames[i % len(frames)]
+    return next_frame
+
+
+def real_scene(name: str, size):
+    """A frame source rendering a built-in scene on headless GL (silent features), or an error text."""
+    try:
+        from reactor.features import Features
+        from reactor.render.context import create_context
+        from reactor.render.renderer import Renderer
+        from reactor.render.scenes import list_scenes
+
+        renderer = Renderer(create_context(), list_scenes()[name], width_px=size[0], height_px=size[1])
+    except Exception as exc:  # the render layer is optional here; say why the row is missing
+        return f"{type(exc).__name__}: {exc}"
+
+    def next_frame(i):
+        renderer.render(Features.silent(i / FPS), {}, time_s=i / FPS, dt_s=1 / FPS)
+        return renderer.read_rgb()
+    return next_frame
 
 
 def time_ffmpeg(frames, n_frames, size, quality, folder):
@@ -134,12 +164,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", default="1280x720,1920x1080")
     parser.add_argument("--render-ms", type=float, default=15.0)
+    parser.add_argument("--scene", default="rings", help="built-in scene for table 2b ('' to skip)")
     args = parser.parse_args()
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     n_frames = int(args.seconds * FPS)
     have_ffmpeg = shutil.which("ffmpeg") is not None
     med = lambda fn: statistics.median(fn() for _ in range(args.runs))  # noqa: E731
-    print(f"{os.cpu_count()} CPUs, PyAV {av.__version__}, {n_frames} frames/run, median of {args.runs}")
+    print(f"{os.cpu_count()} CPUs, PyAV {av.__version__}, {n_frames} frames/run, median of {args.runs}, "
+          f"load average at start {os.getloadavg()[0]:.2f} (1 min)")
 
     with tempfile.TemporaryDirectory() as folder:
         frames_by_size = {size: plasma_frames(*size, 60) for size in sizes}
@@ -147,12 +179,14 @@ def main() -> None:
         print(f"{'size':>10} {'quality':>9} {'unthreaded':>11} {'threaded':>9} {'ffmpeg pipe':>12} {'kbit/s':>8}")
         for size, frames in frames_by_size.items():
             for quality in video.QUALITIES:
-                runs = [time_sink(frames, n_frames, size, quality, t, lambda: None, folder)
-                        for t in (False, True) for _ in range(args.runs)]
-                plain = statistics.median(r[0] for r in runs[:args.runs])
-                threaded = statistics.median(r[0] for r in runs[args.runs:])
-                pipe = f"{med(lambda: time_ffmpeg(frames, n_frames, size, quality, folder)):12.1f}" if have_ffmpeg else f"{'n/a':>12}"
-                print(f"{size[0]}x{size[1]:<5} {quality:>9} {plain:11.1f} {threaded:9.1f} {pipe} {runs[0][1]:8.0f}")
+                modes = {"plain": lambda: time_sink(from_memory(frames), n_frames, size, quality, False, folder),
+                         "threaded": lambda: time_sink(from_memory(frames), n_frames, size, quality, True, folder)}
+                if have_ffmpeg:
+                    modes["pipe"] = lambda: (time_ffmpeg(frames, n_frames, size, quality, folder), 0.0)
+                got = interleaved(modes, args.runs)
+                pipe = f"{got['pipe'][0]:12.1f}" if have_ffmpeg else f"{'n/a':>12}"
+                print(f"{size[0]}x{size[1]:<5} {quality:>9} {got['plain'][0]:11.1f} {got['threaded'][0]:9.1f} "
+                      f"{pipe} {got['plain'][1]:8.0f}")
 
         print(f"\n2. render ({args.render_ms:g} ms/frame of GIL-free numpy) + encode, fps")
         print(f"{'size':>10} {'quality':>9} {'render only':>12} {'unthreaded':>11} {'threaded':>9}")
@@ -160,9 +194,24 @@ def main() -> None:
             render = FakeRender(args.render_ms, *size)
             alone = med(lambda: n_frames / _timed(lambda: [render() for _ in range(n_frames)]))
             for quality in ("draft", "normal", "high"):
-                row = [med(lambda: time_sink(frames, n_frames, size, quality, t, render, folder)[0])
-                       for t in (False, True)]
-                print(f"{size[0]}x{size[1]:<5} {quality:>9} {alone:12.1f} {row[0]:11.1f} {row[1]:9.1f}")
+                source = with_fake_render(frames, render)
+                got = interleaved({t: lambda t=t: time_sink(source, n_frames, size, quality, t, folder)
+                                   for t in (False, True)}, args.runs)
+                print(f"{size[0]}x{size[1]:<5} {quality:>9} {alone:12.1f} {got[False][0]:11.1f} {got[True][0]:9.1f}")
+        if args.scene:
+            size = sizes[0]
+            source = real_scene(args.scene, size)
+            print(f"\n2b. real scene {args.scene!r} on headless GL + encode, {size[0]}x{size[1]}, fps")
+            if isinstance(source, str):
+                print(f"   skipped: {source}")
+            else:
+                n = max(10, n_frames // 3)  # software GL is slow; fewer frames
+                alone = med(lambda: n / _timed(lambda: [source(i) for i in range(n)]))
+                print(f"{'quality':>9} {'render only':>12} {'unthreaded':>11} {'threaded':>9}")
+                for quality in ("draft", "normal", "high"):
+                    got = interleaved({t: lambda t=t: time_sink(source, n, size, quality, t, folder)
+                                       for t in (False, True)}, args.runs)
+                    print(f"{quality:>9} {alone:12.1f} {got[False][0]:11.1f} {got[True][0]:9.1f}")
 
         print("\n3. RGB -> YUV 4:2:0 BT.709 per frame, ms (lower is better)")
         print(f"{'size':>10} {'copy only':>10} {'swscale':>8} {'numpy':>8}")
@@ -174,14 +223,25 @@ def main() -> None:
         print(f"{'preset':>10} {'crf':>4} {'fps':>7} {'kbit/s':>8}")
         frames = frames_by_size.get((1280, 720)) or plasma_frames(1280, 720, 60)
         h264 = video.CODECS["h264"]
-        for preset in ("veryfast", "faster", "fast", "medium"):
-            # benchmark-only preset, added to this process's table so VideoSink accepts it
-            options = dict(h264.options, bench={"preset": preset, "crf": "17"})
-            video.CODECS["h264"] = dataclasses.replace(h264, options=options)
-            runs = [time_sink(frames, n_frames, (1280, 720), "bench", True, lambda: None, folder)
-                    for _ in range(args.runs)]
-            print(f"{preset:>10} {17:4d} {statistics.median(r[0] for r in runs):7.1f} {runs[0][1]:8.0f}")
+        # benchmark-only qualities, added to this process's table so VideoSink accepts them
+        presets = ("veryfast", "faster", "fast", "medium")
+        video.CODECS["h264"] = dataclasses.replace(h264, options=dict(
+            h264.options, **{p: {"preset": p, "crf": "17"} for p in presets}))
+        got = interleaved({p: lambda p=p: time_sink(from_memory(frames), n_frames, (1280, 720), p, True, folder)
+                           for p in presets}, args.runs)
         video.CODECS["h264"] = h264
+        for preset in presets:
+            print(f"{preset:>10} {17:4d} {got[preset][0]:7.1f} {got[preset][1]:8.0f}")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.2f} (1 min)")
+
+
+def interleaved(modes: dict, runs: int) -> dict:
+    """Median (fps, kbit/s) per mode, running the modes in turn so drifting load hits all alike."""
+    results = {name: [] for name in modes}
+    for _ in range(runs):
+        for name, fn in modes.items():
+            results[name].append(fn())
+    return {name: (statistics.median(r[0] for r in rs), rs[0][1]) for name, rs in results.items()}
 
 
 def _timed(fn) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -67,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     ctx = create_context()
     scenes = args.scenes.split(",") if args.scenes else list(list_scenes())
+    # Reference: a flat-colour scene, i.e. the fixed cost of one pass + dithered present. The
+    # machine is shared and noisy; compare scenes with it, within one run.
+    tmp = tempfile.TemporaryDirectory()
+    flat = Path(tmp.name) / "flat.frag"
+    flat.write_text("// @description flat colour (fixed cost)\nvoid main() { fragColor = vec4(v_uv, 0.5, 1.0); }\n")
+    scenes = [str(flat)] + scenes
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     print(f"# {describe(ctx)}; medians of {args.frames} frames")
     head = f"| {'scene':<10} | {'size':>9} | render fps | readback fps (ms) | naive readback fps | render+read fps |"
@@ -75,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     for scene in scenes:
         for w, h in sizes:
             m = bench_scene(ctx, scene, w, h, args.frames)
-            print(f"| {scene:<10} | {w:>4}x{h:<4} | {m['render']:10.1f} | {m['read']:9.0f} ({m['read_ms']:4.1f}) "
+            label = "(flat)" if scene.endswith("flat.frag") else scene
+            print(f"| {label:<10} | {w:>4}x{h:<4} | {m['render']:10.1f} | {m['read']:9.0f} ({m['read_ms']:4.1f}) "
                   f"  | {m['naive']:18.0f} | {m['both']:15.1f} |", flush=True)
     return 0
 

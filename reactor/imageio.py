@@ -320,7 +320,7 @@ def _demo_layers(width_px: int, height_px: int):
     paint((-0.5, 0.2, 0.5, 0.5), shirt_col, lambda x, y: cover(torso(x, y)),
           lambda x, y: (0.55 + 0.2 * np.clip(1 - np.abs(x) / 0.46, 0, 1))[..., None])
     paint((-0.12, 0.2, 0.12, 0.4), skin * 0.8, lambda x, y: cover(np.maximum(
-        np.abs(x) - 0.1 * (0.36 - y) / 0.13, torso(x, y) + 0.004)), 0.72)
+        np.abs(x) - 0.1 * (0.36 - y) / 0.13, torso(x, y) - 0.003)), 0.72)
     paint((-0.25, -0.4, 0.25, 0.1), hair_c, lambda x, y: cover(np.maximum(_ellipse(x, y, 0.0, -0.12, 0.215, 0.25), y - 0.07)), 0.74)
 
     def face_r(y):

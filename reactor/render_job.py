@@ -131,7 +131,7 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
     from reactor.control.params import Modulator
     from reactor.engine import Engine, OfflineClock
     from reactor.output.video import VideoSink
-    from reactor.progress import Progress
+    from reactor.output.progress import Progress
     from reactor.render.context import create_context
     from reactor.render.renderer import Renderer
 
@@ -150,7 +150,7 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
         engine = Engine(analyzer=StreamingAnalyzer(sample_rate_hz=clip.sample_rate_hz, channels=channels),
                         modulator=Modulator(preset), renderer=renderer)
         sink.write_audio(clip.samples)
-        bar = Progress(total=n_frames, media_s=n_frames / fps, enabled=progress)
+        bar = Progress(n_frames, fps=fps) if progress else None
         t0 = time.perf_counter()
         done = 0
         try:
@@ -159,12 +159,14 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
                 engine.step(clock.time_of(n), clip.samples[a:b])
                 sink.write_frame(renderer.read_rgb())
                 done = n + 1
-                bar.update(done)
+                if bar is not None:
+                    bar.update(done)
         except KeyboardInterrupt:
             sink.abort()
             return RenderResult(out_path, done, done / fps, True, time.perf_counter() - t0)
         sink.close()
-        bar.finish("")
+        if bar is not None:
+            bar.finish(out_path)
         return RenderResult(out_path, n_frames, n_frames / fps, False, time.perf_counter() - t0)
     except BaseException:
         _abort_quietly(sink)  # keeps a playable clip of the frames done; none: nothing saved

@@ -118,6 +118,17 @@ def test_nan_and_inf_are_repaired_and_counted(tmp_path):
     assert (clip.samples[~good] == 0).all()
 
 
+def test_nan_is_repaired_before_resampling(tmp_path):
+    """A NaN in a 44.1 kHz file must not smear through the resampling filter."""
+    x = S.tone(440.0, duration_s=0.5, sample_rate_hz=44100)
+    x[5000:5004] = np.nan
+    clean = np.where(np.isfinite(x), x, 0)
+    clip = load_audio(S.write_wav(tmp_path / "nan441.wav", x, sample_rate_hz=44100, float32=True))
+    ref = load_audio(S.write_wav(tmp_path / "zero441.wav", clean, sample_rate_hz=44100, float32=True))
+    assert clip.repaired == 4
+    np.testing.assert_array_equal(clip.samples, ref.samples)
+
+
 def test_silence_dc_and_overs_come_back_as_they_are(tmp_path):
     x = np.zeros((4800, 3), np.float32)
     x[:, 1] = 0.5  # DC
@@ -144,7 +155,7 @@ def test_save_wav_round_trip(tmp_path):
     x = S.chirp(100.0, 8000.0, duration_s=0.5, channels=2, amplitude=0.7)
     path = tmp_path / "out.wav"
     save_wav(path, AudioClip(samples=x, sample_rate_hz=48000, source="t"))
-    np.testing.assert_allclose(load_audio(path).samples, x, atol=1.0 / 32767)
+    np.testing.assert_allclose(load_audio(path).samples, x, atol=0.5 / 32768 + 1e-7)
 
 
 def _bad_files(tmp: Path, encoded) -> dict[str, str]:
@@ -185,15 +196,17 @@ def test_missing_file_and_directory(tmp_path):
         load_audio(tmp_path)
 
 
-def test_truncated_file_gives_what_it_can(tmp_path, encoded, click_signal):
-    for ext in (".flac", ".mp3", ".wav"):
-        data = open(encoded[ext], "rb").read()
-        path = tmp_path / f"half{ext}"
-        path.write_bytes(data[: int(len(data) * 0.6)])
-        clip = load_audio(path)
-        assert 1.2 < clip.duration_s < 1.8, ext
-        # what was decoded is the right audio, at the right time
-        np.testing.assert_allclose(S.locate_clicks(clip.samples, CLICKS_S[:2]), CLICKS_S[:2], atol=0.001)
+@pytest.mark.parametrize("ext", [".flac", ".mp3", ".wav", ".ogg"])
+def test_truncated_file_gives_what_it_can(tmp_path, click_signal, ext):
+    x = click_signal + S.tone(330.0, duration_s=DURATION_S, amplitude=0.05, channels=2)
+    data = open(S.write_audio(tmp_path / f"full{ext}", x), "rb").read()
+    path = tmp_path / f"cut{ext}"
+    path.write_bytes(data[: int(len(data) * 0.6)])
+    clip = load_audio(path)
+    assert 0.8 < clip.duration_s < 0.7 * DURATION_S  # about 60 % of the bytes hold audio
+    # what was decoded is the right audio, at the right time
+    inside = [t for t in CLICKS_S if t < clip.duration_s - 0.05]
+    np.testing.assert_allclose(S.locate_clicks(clip.samples, inside), inside, atol=0.001)
 
 
 def test_garbage_after_a_valid_start_keeps_the_start(tmp_path, encoded):

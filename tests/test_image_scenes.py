@@ -22,10 +22,6 @@ TRIGGERS = {
 }
 
 
-def diff(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
-
-
 @pytest.mark.parametrize("scene", sorted(TRIGGERS))
 def test_feature_changes_the_picture_on_its_frame_and_not_before(gl_ctx, scene):
     k = 4

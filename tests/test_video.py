@@ -268,6 +268,21 @@ def test_bad_calls_are_reported(tmp_path):
         sink.write_frame(_frames(1)[0])
     with pytest.raises(OutputError, match="cannot read"):
         probe(tmp_path / "missing.mp4")
+    for bad_fps in (0, -30, float("nan")):
+        with pytest.raises(OutputError, match="fps"):
+            VideoSink(tmp_path / "x.mp4", width_px=W, height_px=H, fps=bad_fps)
+
+
+def test_float_ntsc_rates_mean_the_exact_1001_rates(tmp_path):
+    path = tmp_path / "ntsc.mp4"
+    sink = VideoSink(path, width_px=W, height_px=H, fps=29.97, threaded=False)
+    assert sink.fps == Fraction(30000, 1001)
+    for frame in _frames(3):
+        sink.write_frame(frame)
+    sink.close()
+    assert probe(path)["video"]["fps"] == Fraction(30000, 1001)
+    other = VideoSink(tmp_path / "b.mp4", width_px=W, height_px=H, fps=12.5)
+    assert other.fps == Fraction(25, 2) and other.abort() is None
 
 
 class _FakeClock:

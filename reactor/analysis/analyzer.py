@@ -18,7 +18,7 @@ import numpy as np
 import scipy.fft
 
 from reactor.analysis import kernels as K
-from reactor.analysis.beats import B_CONF, B_PHASE_REF, N_BEAT_STATE, forward_kernel, make_state_space
+from reactor.analysis.beats import B_PHASE_REF, COMB, N_BEAT_STATE, forward_kernel, make_state_space
 from reactor.analysis.downbeats import DownbeatTracker
 from reactor.analysis.spectral import SpectralLayout, make_layout
 from reactor.analysis.webaudio import FFT_SIZE, WebAudioAnalyser
@@ -33,6 +33,15 @@ runs well over 1000x real time on one core; 256 would halve latency and double t
 # tests/test_analyzer.py and benchmarks/eval_analysis.py.
 ONSET_DELAY_S = 0.004
 BEAT_DELAY_S = 0.008
+
+ACT_POWER = 2.0
+"""Contrast applied to the beat activation before the tracker sees it (see beats.forward_kernel)."""
+
+OBS_LAMBDA = 16.0
+"""How much more a beat-region hop expects activation than any other hop."""
+
+SALIENCE_GAIN = 0.25
+"""Weight of the autocorrelation tempo salience against the beat-by-beat evidence."""
 
 TempoSource = Callable[[float], "tuple[float, float, int] | None"]
 """A tempo override: ``source(time_s) -> (bpm, beat_phase, beat_count)`` or None to defer."""
@@ -115,6 +124,10 @@ class StreamingAnalyzer:
         sp = self._space
         self._alpha = np.full(sp.n_states, 1.0 / sp.n_states)
         self._heads = np.zeros(len(sp.intervals), dtype=np.int64)
+        lags = COMB * int(sp.intervals.max()) + 1
+        self._act_hist = np.zeros(lags)
+        self._acf = np.zeros(lags)
+        self._sal_w = np.ones(len(sp.intervals))
         self._beat = np.zeros(N_BEAT_STATE)
         self._beat[0] = -1e9
         self._downbeats = DownbeatTracker()
@@ -199,8 +212,9 @@ class StreamingAnalyzer:
         beats = np.zeros((n, 2))
         phase = np.zeros((n, 3))
         sp = self._space
-        forward_kernel(act, t_end, self.hop_s, BEAT_DELAY_S, self._beat_region, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi,
-                       self._alpha, self._heads, self._beat, sc[:, 5], beats, phase)
+        forward_kernel(act, t_end, self.hop_s, BEAT_DELAY_S, self._beat_region, ACT_POWER, OBS_LAMBDA, SALIENCE_GAIN, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi, sp.tempo_weight,
+                       self._alpha, self._heads, self._beat, self._act_hist, self._acf, self._sal_w,
+                       sc[:, 5], beats, phase)
         self._collect_events(t_end, onset, beats, phase, logb[:, : L.n_low], flux)
         self._last = _LastHop(t_end=float(t_end[-1]), rms_db=float(td[-1, 0]), peak_db=float(td[-1, 1]),
                               band=band[-1].copy(), scalars=sc[-1].copy(), phase=phase[-1].copy(),

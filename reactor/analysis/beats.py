@@ -27,7 +27,10 @@ B_CONF = 2  # confidence 0..1
 B_PHASE_REF = 3  # predicted time of the next beat, s
 B_COUNT = 4  # beats emitted
 B_PREV_PHASE = 5  # beat phase at the previous hop
-N_BEAT_STATE = 6
+B_ACT_MEAN = 6  # slow mean of the activation (removed before autocorrelation)
+B_HOP = 7  # hops processed (ring index of the activation history)
+N_BEAT_STATE = 8
+COMB = 4  # multiples of the beat interval summed by the tempo salience
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class StateSpace:
     trans: np.ndarray  # float64 (n_tempi, n_tempi), from -> to, rows sum to 1, prior folded in
     src_lo: np.ndarray  # int64 (n_tempi,): first tempo that can move into tempo j
     src_hi: np.ndarray  # int64 (n_tempi,): one past the last
+    tempo_weight: np.ndarray  # float64 (n_tempi,): prior likelihood applied when a beat completes
     n_states: int
 
     def bpm_at(self, fps: float) -> np.ndarray:
@@ -74,34 +78,71 @@ def make_state_space(*, fps: float, min_bpm: float = 55.0, max_bpm: float = 215.
     trans = np.exp(-transition_lambda * np.abs(ratio - 1.0))
     trans[trans < 1e-6] = 0.0
     bpm = 60.0 * fps / iv
-    prior = np.exp(-0.5 * (np.log2(bpm / prior_bpm) / prior_octaves) ** 2)
-    trans = trans * prior[None, :]
     trans /= trans.sum(axis=1, keepdims=True)
+    # The prior is a likelihood, not part of the (mass-preserving) transition: applied each time
+    # a beat completes, raised to N/N_ref so every tempo pays it at the same rate per second.
+    # Inside the row-normalized transition it could only shuffle mass between neighbouring
+    # tempi and would never choose between 100 and 200 BPM.
+    log_prior = -0.5 * (np.log2(bpm / prior_bpm) / prior_octaves) ** 2
+    n_ref = 60.0 * fps / prior_bpm
+    tempo_weight = np.exp(log_prior * iv / n_ref)
     nz = trans > 0.0
     src_lo = np.array([np.argmax(nz[:, j]) for j in range(len(iv))], dtype=np.int64)
     src_hi = np.array([len(iv) - np.argmax(nz[::-1, j]) for j in range(len(iv))], dtype=np.int64)
     return StateSpace(intervals=iv, offsets=offsets, trans=trans, src_lo=src_lo, src_hi=src_hi,
-                      n_states=int(iv.sum()))
+                      tempo_weight=tempo_weight, n_states=int(iv.sum()))
 
 
 @njit(cache=True)
-def forward_kernel(act, t_end, hop_s, c_beat_s, region, intervals, offsets, trans, src_lo, src_hi, alpha, heads,
-                   beat_state, active_s, out_beats, out_phase):
+def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, salience_gain,
+                   intervals, offsets, trans, src_lo, src_hi, tempo_weight, alpha, heads,
+                   beat_state, act_hist, acf, sal_w, active_s, out_beats, out_phase):
     """Run the forward recursion over a batch of hops and predict/emit beats.
 
     ``alpha`` (n_states,) and ``heads`` (n_tempi,) are the recursion state (each tempo's positions
-    are a ring: ``heads[i]`` is the slot of position 0). ``out_beats`` (n, 2) receives
-    (event_time_s, 1) in the hop where a beat is emitted, else (0, 0). ``out_phase`` (n, 3)
-    receives (bpm, phase 0..1 at the hop end, confidence).
+    are a ring: ``heads[i]`` is the slot of position 0). ``act_hist`` and ``acf`` (both
+    ``COMB * max(intervals) + 1``) hold the activation history and its running autocorrelation;
+    ``sal_w`` (n_tempi,) the tempo-salience likelihood applied when a beat completes.
+    ``out_beats`` (n, 2) receives (event_time_s, 1) in the hop where a beat is emitted, else
+    (0, 0). ``out_phase`` (n, 3) receives (bpm, phase 0..1 at the hop end, confidence).
     """
     n = act.shape[0]
     nt = intervals.shape[0]
     wrapped = np.zeros(nt)
     fps = 1.0 / hop_s
+    L = acf.shape[0]
+    decay = np.exp(-hop_s / 4.0)  # autocorrelation memory ~4 s
+    n_ref = 0.5 * fps  # interval of 120 BPM
     for t in range(n):
-        # Squared: with a beat region of 1/16, any activation above ~0.06 would argue for a beat.
+        # --- tempo salience (octave choice): running autocorrelation of the mean-removed
+        # activation, summed over COMB multiples of each beat interval. The true beat period
+        # has every multiple strong; its double tempo has weak odd multiples (off-beats).
+        beat_state[B_ACT_MEAN] += (act[t] - beat_state[B_ACT_MEAN]) * (1.0 - np.exp(-hop_s / 2.0))
+        x = act[t] - beat_state[B_ACT_MEAN]
+        h = int(beat_state[B_HOP])
+        act_hist[h % L] = x
+        for lag in range(1, L):
+            acf[lag] = decay * acf[lag] + x * act_hist[(h - lag) % L]
+        beat_state[B_HOP] = h + 1
+        if h % 4 == 0:
+            smax = 1e-12
+            for j in range(nt):
+                sj = 0.0
+                for k in range(1, COMB + 1):
+                    # the activation is spiky and a real period falls between whole hops:
+                    # take the best lag within +-k hops of the k-th multiple
+                    best = -1e30
+                    for lag in range(k * intervals[j] - k, min(k * intervals[j] + k + 1, L)):
+                        best = max(best, acf[lag])
+                    sj += best
+                sal_w[j] = max(sj, 1e-12)
+                smax = max(smax, sal_w[j])
+            for j in range(nt):
+                # per completed beat, raised to N/N_ref: the same evidence rate at every tempo
+                sal_w[j] = np.exp(salience_gain * intervals[j] / n_ref * np.log(sal_w[j] / smax))
+        # Raised to a power > 1: with a beat region of 1/16, any activation above ~0.06 would argue for a beat.
         # Off-beat hats sit at 0.1-0.2 of a kick; squaring makes them argue against one.
-        a = 0.02 + 0.96 * act[t] * act[t]
+        a = 0.02 + 0.96 * act[t] ** act_power
         # --- transition: every tempo's ring advances one position; the mass that completed a
         # beat (position N-1) is redistributed over tempi into position 0.
         for i in range(nt):
@@ -115,11 +156,11 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, intervals, offsets, tran
             s = 0.0
             for i in range(src_lo[j], src_hi[j]):
                 s += wrapped[i] * trans[i, j]
-            alpha[offsets[j] + heads[j]] = s
+            alpha[offsets[j] + heads[j]] = s * tempo_weight[j] * sal_w[j]
         # --- observation: beat region (the first ``region`` hops of each beat, the same
         # duration at every tempo so slow tempi are not penalized for the quiet hops around a
         # short peak) vs the rest
-        ratio = a * 15.0 / (1.0 - a)
+        ratio = a * (obs_lambda - 1.0) / (1.0 - a)
         for i in range(nt):
             N = intervals[i]
             for p in range(region):
@@ -156,13 +197,31 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, intervals, offsets, tran
         quiet = min(1.0, max(0.0, (active_s[t] - 2.0) / 4.0))
         conf = mass * (1.0 - quiet)
         beat_state[B_CONF] = conf
-        period = N * hop_s
+        # A real tempo usually falls between two interval states, and the single best state
+        # then alternates between them, placing beats a hop or two early or late. Averaging
+        # the hops-to-next-beat and the interval over the posterior near the best state
+        # (neighbouring tempi, phases within a quarter beat) gives sub-hop predictions.
+        ttb_map = N - pos
+        acc_t = 0.0
+        acc_n = 0.0
+        acc_w = 0.0
+        for i in range(lo, hi + 1):
+            Ni = intervals[i]
+            for p in range(Ni):
+                ttb = Ni - p
+                if abs(ttb - ttb_map) * 4 <= Ni:
+                    w = alpha[offsets[i] + (heads[i] + p) % Ni]
+                    acc_t += w * ttb
+                    acc_n += w * Ni
+                    acc_w += w
+        ttb_mean = acc_t / acc_w if acc_w > 0.0 else ttb_map
+        period = (acc_n / acc_w if acc_w > 0.0 else N) * hop_s
         beat_state[B_PERIOD] = period
         # The activation of a beat peaks c_beat_s after the beat itself (window and flux
         # delay); position 0 of the state is aligned to that peak.
         now = t_end[t]
-        next_beat = now - c_beat_s + (N - pos) * hop_s
-        if N - pos >= N:
+        next_beat = now - c_beat_s + ttb_mean * hop_s
+        if ttb_map >= N:
             next_beat -= period
         beat_state[B_PHASE_REF] = next_beat
         out_beats[t, 0] = 0.0

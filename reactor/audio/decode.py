@@ -1,10 +1,14 @@
 """Decode any audio FFmpeg can read into one float32 clip at a chosen rate, trimmed exactly.
 
 ``load_audio`` is the only way audio files enter the engine. It keeps the source's channels,
-resamples with PyAV's ``AudioResampler`` and trims by sample using frame timestamps, so a click
-1.000 s into a file is 1.000 s into the clip whatever the container, codec or rate. Time zero is
-the first sample the decoder emits: MP3/AAC encoder priming is already removed by FFmpeg (it
-shifts the stream's start time instead), so we measure from the stream start, not from pts 0.
+resamples with PyAV's ``AudioResampler`` and trims by output sample, so a click 1.000 s into a
+file is 1.000 s into the clip whatever the container, codec or rate. Time zero is the first
+sample the decoder emits: FFmpeg already drops MP3/AAC encoder priming (and moves the stream's
+start time instead), so positions count from the stream start, not from pts 0.
+
+A start far into the file seeks (only in containers whose timestamps are exact after a seek),
+lands on a sample that is also on the output grid, and so returns the very samples a decode
+from the top would.
 """
 
 from __future__ import annotations
@@ -31,10 +35,13 @@ resampler's filter needs history before the first sample we keep."""
 _FLOAT_FORMATS = frozenset({"flt", "fltp", "dbl", "dblp"})
 _PCM_CONTAINERS = frozenset({"wav", "w64", "aiff"})
 _SKIP = object()
+# Containers whose timestamps after a seek are exact (sample tables, granules, frame numbers).
+# MP3 and raw AAC timestamps after a seek are estimated from the bitrate, so they decode from the top.
+_SEEK_EXACT = frozenset({"wav", "w64", "aiff", "flac", "mov", "mp4", "matroska", "webm", "ogg"})
 _NOT_MEDIA_FORMATS = frozenset({"tty", "image2", "txt"})  # text and still images FFmpeg can "play"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare contents explicitly
 class AudioClip:
     """Decoded audio: a read-only float32 ``(n, channels)`` array at one sample rate.
 
@@ -142,8 +149,11 @@ def load_audio(path: str | os.PathLike, *, sample_rate_hz: int = 48000, start_s:
 
 
 def save_wav(path: str | os.PathLike, clip: AudioClip) -> None:
-    """Write ``clip`` as 16-bit PCM WAV (values clipped to -1..1, rounded, no dither)."""
-    pcm = np.round(np.clip(clip.samples, -1.0, 1.0) * 32767.0).astype("<i2")
+    """Write ``clip`` as 16-bit PCM WAV (x * 32768 rounded, clipped to the 16-bit range, no dither).
+
+    The scale matches FFmpeg's, so ``load_audio`` returns the samples within half an LSB.
+    """
+    pcm = np.clip(np.round(clip.samples * 32768.0), -32768, 32767).astype("<i2")
     try:
         with wave.open(os.fspath(path), "wb") as w:
             w.setnchannels(clip.channels)
@@ -195,7 +205,7 @@ def _decode(name: str, rate: int, first: int, stop: int | None, *, seek_s: float
         if origin is None and container.format.name in _PCM_CONTAINERS:
             origin = Fraction(0)  # plain PCM has no start time, and no priming either
         if seek_s is not None:
-            if origin is None or tb is None:
+            if origin is None or tb is None or not _SEEK_EXACT & set(container.format.name.split(",")):
                 return None
             try:
                 container.seek(int((origin + Fraction(seek_s)) / tb), stream=stream, backward=True)
@@ -253,10 +263,12 @@ class _Collect:
 
     def add(self, out) -> None:
         """Append the part of one resampled frame that falls inside ``[first, stop)``."""
-        a = out.to_ndarray().reshape(out.samples, -1)
+        a = out.to_ndarray().reshape(out.samples, -1)  # packed float: (1, n * ch) -> (n, ch)
         lo, hi = self.pos, self.pos + a.shape[0]
         self.pos = hi
-        a = a[max(self.first - lo, 0):a.shape[0] if self.stop is None else max(min(self.stop, hi) - lo, 0)]
+        begin = max(self.first - lo, 0)
+        end = a.shape[0] if self.stop is None else min(self.stop, hi) - lo
+        a = a[begin:max(end, begin)]
         if a.shape[0]:
             bad = ~np.isfinite(a)
             if bad.any():  # e.g. huge doubles that overflow float32

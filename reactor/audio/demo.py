@@ -45,11 +45,11 @@ _PHRASES = (((0, 1.0), _M1), ((2, 1.0), _M2), ((4, 1.0), _M1), ((6, 1.0), _M2), 
 _SCORE_SEED = 128
 _SOUND_SEED = 2024
 # Stem levels (linear) before loudness normalisation; balanced by ear and by band energies.
-_LEVELS = {"kick": 0.8, "snare": 1.0, "hat": 0.65, "open_hat": 0.45, "crash": 0.35, "bass": 0.8,
+_LEVELS = {"kick": 0.8, "snare": 1.4, "hat": 0.65, "open_hat": 0.45, "crash": 0.35, "bass": 0.8,
            "pad": 0.55, "voice": 0.8, "riser": 0.3}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays inside: compare contents explicitly
 class DemoTruth:
     """Ground truth of the demo track; every time in seconds from the start of the clip.
 
@@ -250,17 +250,18 @@ def _resonance(f: np.ndarray, centre_hz, bandwidth_hz) -> np.ndarray:
     return 1.0 / np.sqrt(1.0 + ((f * f - centre_hz * centre_hz) / (np.maximum(f, 1.0) * bandwidth_hz)) ** 2)
 
 
-def _noise(rng: np.random.Generator, sr: int, seconds: float, lo_hz: float, hi_hz: float, channels: int = 1):
-    x = _spectral(rng.standard_normal((channels, int(round(seconds * sr)))), sr, _band(lo_hz, hi_hz, sr))
+def _noise(rng: np.random.Generator, sr: int, n: int, lo_hz: float, hi_hz: float, channels: int = 1):
+    """Band-passed white noise, (channels, n), peak 1."""
+    x = _spectral(rng.standard_normal((channels, n)), sr, _band(lo_hz, hi_hz, sr))
     return x / np.abs(x).max()
 
 
 def _kick(sr: int, rng: np.random.Generator) -> np.ndarray:
-    """Sine sweep 400 -> 45 Hz with a noise click, gently saturated."""
+    """Sine sweep ~400 -> 50 Hz with a noise click, gently saturated."""
     t = np.arange(int(0.45 * sr)) / sr
     f = 50.0 + 100.0 * np.exp(-t / 0.035) + 250.0 * np.exp(-t / 0.003)
     body = np.sin(2 * np.pi * np.cumsum(f) / sr) * np.exp(-t / 0.16) * _smooth(t / 0.0005)
-    click = 0.35 * _noise(rng, sr, t[-1] + 1 / sr, 1500, 9000)[0] * np.exp(-t / 0.0015)
+    click = 0.35 * _noise(rng, sr, t.size, 1500, 9000)[0] * np.exp(-t / 0.0015)
     return np.tanh(1.8 * (body + click)) / np.tanh(1.8) * _smooth((t[-1] - t) / 0.02)
 
 
@@ -270,20 +271,20 @@ def _snare(sr: int, rng: np.random.Generator) -> np.ndarray:
     body = 0.8 * np.sin(2 * np.pi * np.cumsum(175.0 + 40.0 * np.exp(-t / 0.01)) / sr) * np.exp(-t / 0.075)
     body += 0.35 * np.sin(2 * np.pi * 330.0 * t) * np.exp(-t / 0.035)
     bursts = sum(np.exp(-np.maximum(t - d, 0) / 0.004) * (t >= d) for d in (0.0, 0.009, 0.018))
-    noise = _noise(rng, sr, t[-1] + 1 / sr, 1200, 8000)[0] * (0.5 * bursts + np.exp(-t / 0.13))
+    noise = _noise(rng, sr, t.size, 1200, 8000)[0] * (0.5 * bursts + np.exp(-t / 0.13))
     x = (body + 1.2 * noise) * _smooth(t / 0.0008) * _smooth((t[-1] - t) / 0.02)
     return x / np.abs(x).max()
 
 
 def _hat(sr: int, rng: np.random.Generator, *, decay_s: float, pan: float) -> np.ndarray:
     t = np.arange(int((6 * decay_s + 0.01) * sr)) / sr
-    x = _noise(rng, sr, t[-1] + 1 / sr, 5000, 14000)[0] * np.exp(-t / decay_s) * _smooth(t / 0.0003)
+    x = _noise(rng, sr, t.size, 5000, 14000)[0] * np.exp(-t / decay_s) * _smooth(t / 0.0003)
     return _pan(x * _smooth((t[-1] - t) / 0.01), pan)
 
 
 def _crash(sr: int, rng: np.random.Generator) -> np.ndarray:
     t = np.arange(int(2.5 * sr)) / sr
-    return _noise(rng, sr, t[-1] + 1 / sr, 3500, 14000, 2) * (np.exp(-t / 0.9) * _smooth(t / 0.002)
+    return _noise(rng, sr, t.size, 3500, 14000, 2) * (np.exp(-t / 0.9) * _smooth(t / 0.002)
                                                            * _smooth((t[-1] - t) / 0.3))
 
 
@@ -334,24 +335,30 @@ def _lowpass_gain(sr: int, cutoff_hz: float):
 def _stft_filter(x: np.ndarray, sr: int, magnitude, *, top_hz: float) -> np.ndarray:
     """Time-varying zero-phase filter: ``magnitude(frame_times_s, freqs_hz) -> (frames, bins)``.
 
-    Hann frames of ~21 ms at 50 % overlap (they sum to 1), each zero-padded to twice its length
-    so the filtered frame can ring out without wrapping, then overlap-added. ``magnitude`` is
-    evaluated only below ``top_hz``; everything above is removed.
+    Hann frames of ~21 ms at 50 % overlap (they sum to 1), each centred in a buffer twice as
+    long so the filter's ring-out (and, being zero-phase, its ring-in) has room on both sides,
+    buffer ends tapered so what little ringing is left cannot click, then overlap-added.
+    ``magnitude`` is evaluated only below ``top_hz``; everything above is removed.
     """
     size = 1 << int(round(np.log2(0.0213 * sr)))
     hop = size // 2
-    xp = np.concatenate([np.zeros(size), x, np.zeros(size + hop)])
+    front = 2 * size
+    xp = np.concatenate([np.zeros(front), x, np.zeros(size + hop)])
     frames = np.lib.stride_tricks.sliding_window_view(xp, size)[::hop]
     spec = np.fft.rfft(frames * np.hanning(size + 1)[:-1], n=2 * size, axis=1)
     freqs = np.fft.rfftfreq(2 * size, 1.0 / sr)
     keep = int(np.searchsorted(freqs, min(top_hz, 0.5 * sr)))
     spec[:, keep:] = 0
-    spec[:, :keep] *= magnitude((np.arange(len(frames)) * hop - size // 2) / sr, freqs[:keep])
-    y = np.fft.irfft(spec, axis=1)
+    spec[:, :keep] *= magnitude((np.arange(len(frames)) * hop + size // 2 - front) / sr, freqs[:keep])
+    y = np.roll(np.fft.irfft(spec, axis=1), hop, axis=1)  # the ring-in, wrapped to the end, goes first
+    edge = size // 8
+    taper = np.ones(2 * size)
+    taper[:edge] = taper[-edge:][::-1] = _smooth(np.arange(edge) / edge)
+    y *= taper
     out = np.zeros((len(frames) + 3, hop))
     for j in range(4):
         out[j:j + len(frames)] += y[:, j * hop:(j + 1) * hop]
-    return out.reshape(-1)[size:size + x.size]
+    return out.reshape(-1)[front + hop:front + hop + x.size]
 
 
 def _moving_average(x: np.ndarray, width: int) -> np.ndarray:
@@ -374,7 +381,7 @@ def _voice(sr: int, rng: np.random.Generator, syllables, n: int, *, echo_s: floa
     t = np.linspace(0.0, 1.0, 2048, endpoint=False)
     tp, tn = 0.42, 0.1  # glottal opening and closing fractions of the period
     flow = np.where(t < tp, 0.5 * (1 - np.cos(np.pi * t / tp)), np.cos(0.5 * np.pi * np.clip((t - tp) / tn, 0, 1)))
-    pulse = np.diff(flow, append=flow[0]) * 2048 / 20.0  # radiated flow derivative, peak ~ -1
+    pulse = np.diff(flow, append=flow[0]) * 2048 / 20.0  # radiated flow derivative, peak about -0.8
     for k in sorted({s[4] for s in syllables}):
         syl = [s for s in syllables if s[4] == k]
         lo = int(round(syl[0][0] * sr))

@@ -112,7 +112,8 @@ class EncodeStats:
 
 
 def _error(path: str, exc: BaseException) -> OutputError:
-    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    reason = getattr(exc, "strerror", None) or str(exc).strip() or type(exc).__name__
+    reason = reason.splitlines()[0]
     return OutputError(f"cannot write video {path}: {reason}")
 
 
@@ -123,7 +124,7 @@ def _remove(path: str) -> None:
         pass
 
 
-def audio_target_samples(frames: int, *, fps: Fraction, sample_rate_hz: int) -> int:
+def _audio_samples_for(frames: int, *, fps: Fraction, sample_rate_hz: int) -> int:
     """Audio samples per channel that span ``frames`` video frames (rounded to nearest)."""
     exact = Fraction(frames * sample_rate_hz) / fps
     return int(exact + Fraction(1, 2))
@@ -131,12 +132,15 @@ def audio_target_samples(frames: int, *, fps: Fraction, sample_rate_hz: int) -> 
 
 def _to_fraction(fps: float | Fraction) -> Fraction:
     """Exact frame rate; floats like 29.97 or 23.976 mean the NTSC rates n*1000/1001."""
-    rate = Fraction(fps)
+    try:
+        rate = Fraction(fps)
+    except (TypeError, ValueError, OverflowError):
+        raise OutputError(f"fps must be a positive number, got {fps!r}") from None
     if isinstance(fps, float):
         ntsc = Fraction(round(fps * 1.001) * 1000, 1001)
         rate = ntsc if abs(fps - ntsc) < 0.002 and fps != round(fps) else rate.limit_denominator(1001)
     if rate <= 0:
-        raise OutputError(f"fps must be positive, got {fps}")
+        raise OutputError(f"fps must be a positive number, got {fps!r}")
     return rate
 
 
@@ -215,7 +219,7 @@ class _Encoder:
             return
         ctx = self._audio.codec_context
         block = ctx.frame_size or 1024
-        target = audio_target_samples(self.frames, fps=self.fps, sample_rate_hz=self.sample_rate_hz)
+        target = _audio_samples_for(self.frames, fps=self.fps, sample_rate_hz=self.sample_rate_hz)
         while self.audio_pos < target:
             available = self._pending_n if not pad else target - self.audio_pos
             n = min(block, target - self.audio_pos, available)

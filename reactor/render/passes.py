@@ -20,7 +20,6 @@ _PRESENT_SHADER = """#version 330 core
 in vec2 v_uv;
 out vec4 fragColor;
 uniform sampler2D u_src;
-uniform int u_frame;
 uniform int u_readback;   // 1: exact texel copy, flipped vertically for top-row-first readback
 
 uint pcg(uint v) {
@@ -28,9 +27,7 @@ uint pcg(uint v) {
     uint word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
     return (word >> 22u) ^ word;
 }
-float rand01(uvec3 p) {
-    return float(pcg(p.x + pcg(p.y + pcg(p.z)))) * (1.0 / 4294967296.0);
-}
+uniform uint u_seed;      // per-frame hash seed, computed on the CPU
 
 void main() {
     vec3 c;
@@ -42,16 +39,28 @@ void main() {
         c = texture(u_src, v_uv).rgb;
     }
     c = clamp(c, 0.0, 1.0);
-    // Triangular-PDF dither of +-1 LSB (sum of two uniforms), per channel. Its amplitude fades
-    // to zero at pure black and white so flat black stays flat (cheaper to encode, no sparkle).
-    uvec3 seed = uvec3(uvec2(px), uint(u_frame));
-    vec3 n = vec3(rand01(seed) + rand01(seed + uvec3(0u, 0u, 7919u)),
-                  rand01(seed + uvec3(0u, 0u, 15485863u)) + rand01(seed + uvec3(0u, 0u, 32452843u)),
-                  rand01(seed + uvec3(0u, 0u, 49979687u)) + rand01(seed + uvec3(0u, 0u, 67867967u))) - 1.0;
+    // Triangular-PDF dither of +-1 LSB (sum of two uniforms), per channel. Three hashes give
+    // 64 random bits, cut into six 10-bit uniforms (plenty for dither; hashing is the costly
+    // part on a CPU rasterizer). The amplitude fades to zero at pure black and white so flat
+    // black stays flat (cheaper to encode, no sparkle).
+    uint h1 = pcg(uint(px.x) + pcg(uint(px.y) ^ u_seed));
+    uint h2 = pcg(h1);
+    const float k = 1.0 / 1024.0;
+    vec3 n = k * vec3(float(h1 & 1023u) + float((h1 >> 10u) & 1023u),
+                      float((h1 >> 20u) & 1023u) + float(h2 & 1023u),
+                      float((h2 >> 10u) & 1023u) + float((h2 >> 20u) & 1023u)) + (k - 1.0);
     vec3 amp = clamp(min(c, 1.0 - c) * 255.0, 0.0, 1.0);
     fragColor = vec4(clamp(c + n * amp / 255.0, 0.0, 1.0), 1.0);
 }
 """
+
+
+def _frame_seed(frame: int) -> int:
+    """A well-mixed 32-bit seed per frame (so the dither pattern changes every frame)."""
+    x = (int(frame) * 0x9E3779B1 + 0x7F4A7C15) & 0xFFFFFFFF
+    x ^= x >> 16
+    x = (x * 0x85EBCA6B) & 0xFFFFFFFF
+    return x ^ (x >> 13)
 
 
 def fullscreen_vao(ctx, program):
@@ -129,7 +138,7 @@ class Presenter:
 
     def _draw(self, source, frame: int, *, readback: bool) -> None:
         source.use(location=0)
-        self._program["u_frame"].value = frame
+        self._program["u_seed"].value = _frame_seed(frame)
         self._program["u_readback"].value = 1 if readback else 0
         draw_fullscreen(self._vao)
 

@@ -23,7 +23,9 @@ Standard uniforms (all scenes; unused ones are optimized away by the compiler an
                    row 1 (v=0.75) waveform 0.5-centred
 ``u_image``        sampler2D RGBA8, the reference image fitted (cover) to the output size,
                    sRGB-encoded values, straight alpha; a generated placeholder when none
-``u_depth``        sampler2D R, 0..1 with near = 1, aligned with u_image (estimated if not given)
+``u_depth``        sampler2D R32F, 0..1 with near = 1, aligned with u_image (drawn for the demo
+                   image, estimated heuristically for others); near regions are grown by ~1 %
+                   of the height and softened so warps stretch the background, not the subject
 ``u_prev``         sampler2D RGBA16F, this pass's own previous output (black at frame 0)
 ``u_noise``        sampler2D 256x256 RGBA8, tiling white noise (repeat wrap)
 ``u_pass_<name>``  sampler2D, the latest output of the multipass target ``<name>``

@@ -22,6 +22,7 @@ from reactor.render.textures import AudioTextures, image_bytes, make_noise_textu
 
 _FRAME_UNIFORMS = ("u_time", "u_dt", "u_frame", "u_resolution", "u_aspect")
 _MAX_SIDE_PX = 16384
+_GL_FLOAT = 0x1406
 
 
 @dataclass
@@ -101,8 +102,11 @@ class Renderer:
         names = _uniform_names(program)
         rp = _Pass(program=program, vao=fullscreen_vao(self.ctx, program), target=target)
         rp.frame = {n: program[n] for n in _FRAME_UNIFORMS if n in names}
-        rp.features = [(program[f"u_{k}"], k) for k in SCALARS if k != "time" and f"u_{k}" in names]
-        rp.params = [(program[n], n[2:]) for n in sorted(names) if n.startswith("p_")]
+        # Scalars are floats in the generated header; a scene that declares one itself with
+        # another type (or a vector p_*) is left alone rather than crashing every frame.
+        rp.features = [(program[f"u_{k}"], k) for k in SCALARS
+                       if k != "time" and f"u_{k}" in names and _is_float(program[f"u_{k}"])]
+        rp.params = [(program[n], n[2:]) for n in sorted(names) if n.startswith("p_") and _is_float(program[n])]
         unit = 0
         for name in sorted(names):
             getter = self._sampler_getter(name, target)
@@ -142,6 +146,11 @@ class Renderer:
             fitted = imageio.demo_image(w, h)
         else:
             fitted = imageio.fit(_as_float(image), w, h, mode="cover")
+            if fitted.ndim == 3 and fitted.shape[2] == 4 and fitted[..., 3].min() < 1.0:
+                # Straight alpha: colour under transparent pixels is arbitrary; show a dark
+                # backdrop there instead (scenes ignore alpha).
+                a = fitted[..., 3:4]
+                fitted = np.concatenate([fitted[..., :3] * a + 0.06 * (1.0 - a), np.ones_like(a)], axis=2)
         if depth is None and image is None:
             depth_px = imageio.demo_depth(w, h)  # drawn with the picture: exact, not estimated
         elif depth is None:
@@ -158,6 +167,9 @@ class Renderer:
             self._depth_tex = self.ctx.texture((w, h), 1, dtype="f4")
             self._depth_tex.repeat_x = self._depth_tex.repeat_y = False
         self._image_tex.write(data)
+        # Mipmaps: scenes get a wide blur for one tap (textureLod(u_image, uv, 4.0)), and
+        # minified sampling (zoom-outs) stays smooth instead of sparkling.
+        self._image_tex.build_mipmaps()
         depth_px = imageio.warp_depth(np.clip(depth_px, 0.0, 1.0))
         self._depth_tex.write(np.ascontiguousarray(depth_px[::-1], np.float32))
 
@@ -254,6 +266,10 @@ def _uniform_names(program) -> set[str]:
     import moderngl
 
     return {name for name in program if isinstance(program[name], moderngl.Uniform)}
+
+
+def _is_float(uniform) -> bool:
+    return uniform.gl_type == _GL_FLOAT and uniform.array_length == 1
 
 
 def _as_float(a) -> np.ndarray:

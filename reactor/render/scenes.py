@@ -203,10 +203,11 @@ def load_scene(name_or_path: str | Path, *, ctx=None) -> SceneInfo:
     else:
         scenes = list_scenes()
         if text not in scenes:
-            candidates = [scenes_dir() / f"{text}.toml", scenes_dir() / f"{text}.frag"]
-            existing = [c for c in candidates if c.is_file()]
-            if existing:  # present but broken: surface its real error
-                info = _info(existing[0])
+            toml, frag = scenes_dir() / f"{text}.toml", scenes_dir() / f"{text}.frag"
+            if toml.is_file():  # present but broken (list_scenes skipped it): surface its real error
+                info = _toml_info(toml)
+            elif frag.is_file() and not any(frag.resolve() == p.shader for s in scenes.values() for p in s.passes):
+                info = _frag_info(frag)
             else:
                 raise UsageError(f"unknown scene {text!r}; valid scenes: {', '.join(scenes) or '(none found)'}")
         else:

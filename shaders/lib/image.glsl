@@ -17,6 +17,9 @@ vec3 image_rgb(vec2 uv) { return texture(u_image, mirror_uv(uv)).rgb; }
 // Image colour in linear light, for blending/blurring.
 vec3 image_linear(vec2 uv) { return srgb_to_linear(image_rgb(uv)); }
 
+// Blurred image colour from the mipmap chain: lod 3 ~ 8 px, lod 5 ~ 32 px wide at 720p (one tap).
+vec3 image_blur(vec2 uv, float lod) { return textureLod(u_image, mirror_uv(uv), lod).rgb; }
+
 // Depth (near = 1) at uv with mirrored edges.
 float image_depth(vec2 uv) { return texture(u_depth, mirror_uv(uv)).r; }
 

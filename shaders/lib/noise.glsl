@@ -7,21 +7,25 @@ uint _pcg(uint v) {
     return (word >> 22u) ^ word;
 }
 
-// Hash of an integer lattice point to [0, 1).
-float hash12(vec2 p) {
+// One PCG round over the lattice point mixed with two odd constants: one hash per lookup keeps
+// noise cheap on CPU rasterizers (llvmpipe), where integer hashing dominates the cost.
+uint _lattice(vec2 p) {
     uvec2 q = uvec2(ivec2(floor(p)) + 32768);
-    return float(_pcg(q.x + _pcg(q.y))) * (1.0 / 4294967296.0);
+    return _pcg(q.x * 1597334677u ^ q.y * 3812015801u);
 }
+
+// Hash of an integer lattice point to [0, 1).
+float hash12(vec2 p) { return float(_lattice(p)) * (1.0 / 4294967296.0); }
 
 float hash13(vec3 p) {
     uvec3 q = uvec3(ivec3(floor(p)) + 32768);
-    return float(_pcg(q.x + _pcg(q.y + _pcg(q.z)))) * (1.0 / 4294967296.0);
+    return float(_pcg(q.x * 1597334677u ^ q.y * 3812015801u ^ q.z * 2798796415u)) * (1.0 / 4294967296.0);
 }
 
+// Two hashes in [0, 1) from one 32-bit hash (16 bits each: plenty for gradients).
 vec2 hash22(vec2 p) {
-    uvec2 q = uvec2(ivec2(floor(p)) + 32768);
-    uint h = _pcg(q.x + _pcg(q.y));
-    return vec2(float(h), float(_pcg(h))) * (1.0 / 4294967296.0);
+    uint h = _lattice(p);
+    return vec2(float(h & 0xFFFFu), float(h >> 16u)) * (1.0 / 65536.0);
 }
 
 // Value noise in [0, 1], C2-smooth interpolation.

@@ -9,7 +9,7 @@
 #include "noise.glsl"
 #include "image.glsl"
 
-uniform float p_amount = 1.0;    // warp strength, 1 = about 1.5 % of the frame height at full level
+uniform float p_amount = 1.0;    // warp strength, 1 = about 1 % of the frame height at full level
 uniform float p_drift = 1.0;     // slow pan/zoom amount
 uniform float p_speed = 1.0;     // flow speed multiplier
 uniform float p_trail = 0.25;    // trail time constant, seconds (0 = none)
@@ -30,14 +30,13 @@ void main() {
     // subject bends rather than dissolves. Two octaves of motion at different speeds.
     vec2 p = centered_uv(q, u_aspect) * 2.2;
     vec2 flow = vec2(0.6, 0.25) * t * 0.12;
-    vec2 warp = vec2(fbm(p + flow, 4), fbm(p + vec2(5.2, 1.3) - flow.yx, 4));
-    warp += 0.5 * vec2(fbm(p * 2.0 - flow * 1.7, 3), fbm(p * 2.0 + vec2(9.1, 3.7) + flow * 1.3, 3));
-    q += height_units_to_uv(warp * 0.015 * p_amount * (0.25 + energy), u_aspect);
+    vec2 warp = vec2(fbm(p + flow, 3), fbm(p + vec2(5.2, 1.3) - flow.yx, 3));
+    warp += 0.3 * vec2(fbm(p * 2.0 - flow * 1.7, 2), fbm(p * 2.0 + vec2(9.1, 3.7) + flow * 1.3, 2));
+    q += height_units_to_uv(warp * 0.01 * p_amount * (0.25 + energy), u_aspect);
 
     vec3 lin = image_linear(q);
-    // Soft glow: a cheap blur from 4 wider taps, added by brightness.
-    vec3 blur = 0.25 * (image_linear(q + vec2(0.006, 0.0)) + image_linear(q - vec2(0.006, 0.0))
-                      + image_linear(q + vec2(0.0, 0.01)) + image_linear(q - vec2(0.0, 0.01)));
+    // Soft glow: a wide blur from the image's mipmaps (one tap), added by brightness.
+    vec3 blur = srgb_to_linear(0.5 * (image_blur(q, 3.5) + image_blur(q, 5.0)));
     lin += blur * smoothstep(0.3, 1.0, luma(blur)) * p_glow * (0.2 + 0.6 * energy);
     lin *= 0.85 + 0.2 * energy;  // the picture brightens gently as it swells
 

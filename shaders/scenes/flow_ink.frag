@@ -4,7 +4,7 @@
 
 uniform float p_hue = 0.6;      // palette rotation, 0..1
 uniform float p_speed = 1.0;    // current speed multiplier
-uniform float p_fade_s = 2.5;   // time for the ink to fade to 1/e, seconds
+uniform float p_fade_s = 1.8;   // time for the ink to fade to 1/e, seconds
 uniform float p_pour = 1.0;     // how much ink the emitters pour
 
 // Stream function gradient of two octaves; the curl of a scalar potential has no divergence,
@@ -30,7 +30,9 @@ void main() {
     vec3 ink = texture(u_prev, src).rgb;
     ink *= exp(-u_dt / max(p_fade_s, 0.05));
 
-    // Six emitters on a slow orbit, one per spectrum region, each its own colour. Their
+    // The six band envelopes (sub .. high): uniforms, so no texture fetches in the loop.
+    float bands[6] = float[6](u_sub_env, u_bass_env, u_lowmid_env, u_mid_env, u_highmid_env, u_high_env);
+    // Six emitters on a slow orbit, one per band, each its own colour. Their
     // positions move with the bar phase so the picture re-composes itself every bar.
     float orbit = 0.2 * u_time + 0.5 * (u_bar_count + sc_ease_out(u_bar_phase));
     for (int i = 0; i < 6; i++) {
@@ -38,15 +40,18 @@ void main() {
         float turns = fi / 6.0 + orbit * (i % 2 == 0 ? 1.0 : -0.7) / SC_TAU;
         float rad = 0.18 + 0.12 * sc_sin_turns(0.059 * u_time + fi * 0.27);
         vec2 e = rad * vec2(sc_cos_turns(turns) * 1.4, sc_sin_turns(turns));
-        float band = sc_spectrum(u_spectrum, (fi + 0.5) / 6.0);
+        float band = bands[i];
         float size = 0.012 + 0.025 * band;
         vec2 d = p - e;
+        if (dot(d, d) > 4.0 * size * size) continue;
         // Compact polynomial bump (no exp): zero beyond two sizes.
         float k = max(0.0, 1.0 - dot(d, d) / (4.0 * size * size));
         float splat = k * k * k;
-        vec3 col = sc_neon(fi / 6.0 * 0.7, p_hue);
+        // Neighbouring hues (under half the wheel) so mixed ink stays rich instead of turning grey.
+        vec3 col = sc_neon(fi / 6.0 * 0.45 + 0.02 * (u_bar_count + u_bar_phase), p_hue);
         // Pour rate (per second), so the amount of ink does not depend on the frame rate.
-        ink += col * col * splat * (0.5 + 6.0 * band * band) * p_pour * u_dt * 4.0;
+        // Onsets make every emitter spurt.
+        ink += col * col * splat * (0.25 + 2.0 * band * band * band + 2.5 * u_onset) * p_pour * u_dt * 4.0;
     }
     // Onsets drop a bright bead at the centre that the current then tears apart.
     // Its colour steps round the palette beat by beat.

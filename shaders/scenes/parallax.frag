@@ -11,13 +11,13 @@
 #include "noise.glsl"
 #include "image.glsl"
 
-uniform float p_orbit = 1.0;     // camera orbit amount (1 = about 2.5 % of frame at the nearest layer)
+uniform float p_orbit = 1.0;     // camera orbit amount (1 = about 1.5 % of frame at the nearest layer)
 uniform float p_dolly = 1.0;     // dolly-in on kicks
 uniform float p_focus = 0.25;    // depth that stays put; nearer moves with the camera, farther against
 uniform float p_drift = 1.0;     // slow free drift when there is no beat
-uniform float p_haze = 0.4;      // far layers fade toward the haze colour on kicks (depth cue)
+uniform float p_punch = 0.5;     // contrast punch on kicks
 
-const int LAYERS = 20;
+const int LAYERS = 8;  // depth is soft: 8 layers + 4 bisection steps match a 40-layer search
 
 vec2 cam;      // camera offset, height units
 float dolly;   // dolly strength for this frame
@@ -39,12 +39,13 @@ void main() {
     float a = TAU * u_bar_phase;
     vec2 orbit = vec2(sin(a), 0.45 * cos(a)) * smoothstep(0.0, 0.3, u_tempo_confidence + u_level);
     vec2 drift = vec2(sin(u_time * 0.23), 0.5 * sin(u_time * 0.17 + 1.0));
-    cam = 0.045 * (p_orbit * 0.6 * orbit + p_drift * 0.4 * drift);
+    cam = 0.03 * (p_orbit * 0.6 * orbit + p_drift * 0.4 * drift);
+    cam *= min(1.0, 0.035 / max(length(cam), 1e-6));  // limit: bigger offsets open holes
     float kick = max(u_sub_hit, u_bass_hit);
     dolly = p_dolly * (kick * kick * (3.0 - 2.0 * kick) + 0.3 * u_bass_env);
     centre = vec2(0.0, 0.05);
 
-    // Near-to-far layer search, then two bisection steps between the bracketing layers.
+    // Near-to-far layer search, then bisection between the bracketing layers.
     float hi = 1.0, lo = 1.0;
     bool hit = false;
     for (int i = 0; i <= LAYERS; i++) {
@@ -53,16 +54,14 @@ void main() {
         hi = d;
     }
     if (!hit) lo = 0.0;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
         float mid = 0.5 * (hi + lo);
         if (depth_at(source_of(p, mid)) >= mid) lo = mid; else hi = mid;
     }
     float d = lo;
     vec3 col = image_rgb(uncentered_uv(source_of(p, d), u_aspect));
 
-    // Depth cue on kicks: far layers dip toward a cool haze, near layers get a touch brighter.
-    vec3 haze = vec3(0.05, 0.04, 0.12);
-    col = mix(col, haze, p_haze * kick * (1.0 - smoothstep(0.2, 0.7, d)) * 0.5);
-    col *= 1.0 + 0.08 * kick * smoothstep(0.5, 0.9, d);
+    // Kicks punch the contrast a little (uniformly: a depth-keyed grade would outline the subject).
+    col = mix(vec3(0.45), col, 1.0 + 0.12 * p_punch * kick);
     fragColor = vec4(clamp(col, 0.0, 1.0), 1.0);
 }

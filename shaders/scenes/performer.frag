@@ -21,11 +21,12 @@ uniform float p_open = 1.0;         // mouth opening at full voice, in mouth hei
 uniform float p_nod = 1.0;          // head nod on beats (1 = about 2 degrees and 1 % of frame)
 uniform float p_sway = 1.0;         // idle head sway with the music's level
 uniform float p_dark = 0.8;         // how dark the inside of the open mouth is
+uniform float p_gate = 0.1;         // voice below this keeps the mouth shut (noise floor)
 
 // Region (x, y, w, h, top-left origin, normalized) -> centre and half size in height units.
 void region_hu(vec4 r, out vec2 centre, out vec2 half_size) {
     centre = centered_uv(vec2(r.x + 0.5 * r.z, 1.0 - (r.y + 0.5 * r.w)), u_aspect);
-    half_size = vec2(0.5 * r.z * u_aspect, 0.5 * r.w);
+    half_size = max(vec2(0.5 * r.z * u_aspect, 0.5 * r.w), vec2(1e-3));  // a zero-size region must not divide by 0
 }
 
 void main() {
@@ -53,7 +54,8 @@ void main() {
     vec2 q = mix(p, head_src, head_mask);
 
     // Mouth: offsets from the lip line, in head-local coordinates (the mouth rides the nod).
-    float open = clamp(u_voice, 0.0, 1.0) * p_open * 2.0 * mh.y;
+    float voice = smoothstep(p_gate, 1.0, u_voice);
+    float open = voice * p_open * 2.0 * mh.y;
     vec2 m = q - mc;
     float across = abs(m.x) / mh.x;                                  // 0 centre, 1 mouth corner
     float lip_profile = sqrt(max(1.0 - across * across, 0.0));      // lens-shaped opening

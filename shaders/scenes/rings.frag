@@ -1,4 +1,4 @@
-// @description Spectrum rings: each ring is one frequency band, swelling with it and tracing its last two seconds around the circle; blooms on the beat
+// @description Spectrum rings: each ring is one frequency band, swelling with it now at the top and tracing its last two seconds round the sides; blooms on the beat
 // @image false
 // @feedback false
 #include "scene_kit.glsl"
@@ -27,37 +27,41 @@ void main() {
 
     float spacing = (R1 - R0) / RINGS;
     float bloom = p_bloom * u_beat_pulse;
-    float halo = 0.003 + 0.012 * bloom;
+    float halo = 0.003 + 0.007 * bloom;
 
     vec3 col = vec3(0.0);
     float ringF = (r - R0) / spacing;
-    // A ring may move up to about one spacing, so look at this cell and its two neighbours.
-    for (int k = -1; k <= 1; k++) {
+    // Dash angle once per pixel (atan is costly on a CPU rasterizer).
+    float turnsA = atan(p.y, p.x) / SC_TAU;
+    // A ring moves outward by at most 0.7 spacing, so only this cell's ring and the one below
+    // can reach this pixel: two lookups, not three.
+    for (int k = -1; k <= 0; k++) {
         float i = floor(ringF) + float(k);
         if (i < 0.0 || i >= RINGS) continue;
         float bin = (i + 0.5) / RINGS;
         float xb = bin * 0.94 + 0.03;
-        float now = sc_spectrum(u_spectrum, xb);
-        float past = history_at(xb, ang01);
-        // Radius follows the band's current level; thickness traces its history round the ring.
-        float radius = R0 + (i + 0.5) * spacing + 0.7 * spacing * now * p_spread;
-        float thick = spacing * min(0.03 + 0.8 * past * sqrt(past), 0.46);
+        // One history lookup gives the ring its shape: at the top it is the band now (radius and
+        // thickness follow the current level), round the sides the last two seconds of it.
+        float level = history_at(xb, ang01);
+        float radius = R0 + (i + 0.5) * spacing + 0.7 * spacing * level * p_spread;
+        // Cubic: typical music sits at 0.5-0.9 on this normalized scale, so only peaks go fat.
+        float thick = spacing * (0.03 + 0.42 * level * level * level);
         float d = r - radius;
         float core = sc_band(d, thick);
-        // Some rings are dashed arcs turning in alternate directions, stepping forward on each beat.
+        // Some rings are dashed arcs turning in alternate directions, stepping on each beat.
         float h = sc_hash11(i * 7.31 + 1.0);
         if (h > 0.45) {
             float count = floor(3.0 + h * 14.0);
             float dir = mod(i, 2.0) * 2.0 - 1.0;
-            float step_ = (u_beat_count + sc_ease_out(u_beat_phase * 2.5)) / count * 0.5;
-            float a = atan(p.y, p.x) / SC_TAU * count + dir * step_ * count;
+            float stepTurn = (u_beat_count + sc_ease_out(u_beat_phase * 2.5)) * 0.5;
+            float a = turnsA * count + dir * stepTurn;
             float fa = abs(fract(a) - 0.5);
             float wa = max(min(fwidth(a), fwidth(fract(a + 0.5))), 1e-4);
-            core *= clamp((0.5 - 0.5 * (0.35 + 0.3 * h) - (0.5 - fa)) / wa + 0.5, 0.0, 1.0) * 0.85 + 0.15;
+            core *= clamp((fa - 0.5 * (0.35 + 0.3 * h)) / wa + 0.5, 0.0, 1.0) * 0.85 + 0.15;
         }
         float glow = sc_glow(max(abs(d) - thick, 0.0), halo);
-        vec3 c = sc_neon(0.55 * bin + 0.1 * u_brightness, p_hue);
-        col += c * (core * (0.35 + 1.2 * past) + glow * (0.08 + 0.5 * bloom) * (0.3 + past));
+        vec3 c = sc_neon(0.6 * bin + 0.1 * u_brightness + 0.03 * u_bar_count, p_hue);
+        col += c * (core * (0.25 + 0.9 * level) + glow * (0.04 + 0.25 * bloom) * (0.2 + level));
     }
 
     // The core: a disc that swells with the sub and rings with onsets.

@@ -11,7 +11,7 @@ uniform float p_gain = 1.0;          // trace amplitude
 uniform float p_persistence_s = 0.35;// phosphor fade time constant, seconds
 uniform float p_intensity = 1.0;     // trace brightness
 
-const int K = 5;   // samples either side of the pixel's own sample that can reach it
+const int K = 3;   // samples either side of the pixel's own sample that can reach it
 
 float wave(int i) {
     return texelFetch(u_waveform, ivec2(clamp(i, 0, 511), 0), 0).r;
@@ -77,7 +77,7 @@ void main() {
     float spin = SC_TAU * 0.25 * (u_bar_count + sc_ease_out(u_bar_phase * 1.5));
     float amp = 0.14 * p_gain * (0.6 + 0.8 * u_level);
     // Only pixels near a trace walk the samples: most of the frame is far from both.
-    float reach = 0.06;
+    float reach = 0.04;
     float r = length(p);
     float dr = abs(r - R) < amp + reach ? ring_trace(p, R, amp, spin) : 1.0;
     float lineAmp = 0.1 * p_gain;

@@ -10,7 +10,7 @@
 uniform float p_hue = 0.9;        // palette rotation, 0..1
 uniform float p_zoom = 0.35;      // outward stream of the trails, zoom per second
 uniform float p_spin = 0.5;       // trail rotation, radians per second
-uniform float p_decay_s = 0.7;    // trail fade time constant, seconds
+uniform float p_decay_s = 0.6;    // trail fade time constant, seconds
 uniform float p_intensity = 1.0;  // brightness of the shapes
 
 // Distance to a regular n-gon outline of circumradius r.
@@ -25,9 +25,9 @@ void main() {
     vec2 p = (v_uv - 0.5) * aspect;
 
     // Feedback transform, all rates per second so it looks the same at any frame rate. The kick
-    // adds a burst of zoom (envelope: jumps, then decays with the drum).
-    float zoom = (p_zoom + 1.6 * u_bass_env) * u_dt;
-    float spinDir = cos(SC_PI * 0.5 * (u_bar_count + u_bar_phase));   // reverses every 2 bars, smoothly
+    // adds a burst of zoom (the hit jumps on the drum, then decays).
+    float zoom = (p_zoom + 0.9 * u_bass_hit) * u_dt;
+    float spinDir = sc_cos_turns(0.25 * (u_bar_count + u_bar_phase));   // reverses every 2 bars, smoothly
     float spin = p_spin * spinDir * (0.5 + u_level) * u_dt;
     vec2 q = sc_rot(-spin) * p / (1.0 + zoom);
     vec3 prev = texture(u_prev, q / aspect + 0.5).rgb;
@@ -40,25 +40,27 @@ void main() {
     vec2 ps = sc_rot(turn) * p;
     float size = 0.13 + 0.1 * u_bass_env + 0.05 * u_beat_pulse;
     float d = ngon(ps, sides, size);
-    float line = sc_band(d, 0.0025 + 0.003 * u_mid_env) + 0.5 * sc_glow(d, 0.005);
+    float line = sc_band(d, 0.002 + 0.002 * u_mid_env) + 0.4 * max(0.0, 1.0 - abs(d) / 0.012);
 
     float beads = 0.0;
     for (int i = 0; i < 7; i++) {
         if (float(i) >= sides) break;
         float a = float(i) * SC_TAU / sides;
         vec2 c = size * vec2(sc_cos_turns(a / SC_TAU), sc_sin_turns(a / SC_TAU));
-        float rb = 0.012 + 0.02 * u_high_env + 0.01 * u_onset;
-        beads += 1.0 / (1.0 + dot(ps - c, ps - c) / (rb * rb));
+        float rb = 0.015 + 0.012 * u_high_env + 0.012 * u_onset;
+        // Compact bump: no long tails, which the feedback would smear into a haze.
+        float k = max(0.0, 1.0 - dot(ps - c, ps - c) / (rb * rb));
+        beads += k * k;
     }
 
     float hueStep = fract(u_beat_count * 0.125);   // colour steps once per beat
     vec3 lineCol = sc_neon(hueStep + 0.1 * u_brightness, p_hue);
     vec3 beadCol = sc_neon(hueStep + 0.5, p_hue);
-    float energy = (0.45 + 0.8 * u_level + 0.6 * u_beat_pulse) * p_intensity;
+    float energy = (0.35 + 0.35 * u_level + 0.6 * u_beat_pulse) * p_intensity;
     vec3 shapes = (lineCol * line + beadCol * beads) * energy;
     shapes = sc_tonemap(shapes);
 
-    // Lighten blend plus a touch of additive glow; clamp keeps it in display range.
-    vec3 col = max(prev, shapes) + 0.15 * shapes;
+    // Lighten blend only: an additive term would accumulate in the loop (x = 0.15 s / (1 - k)).
+    vec3 col = max(prev, shapes);
     fragColor = vec4(clamp(col, 0.0, 1.0), 1.0);
 }

@@ -24,8 +24,9 @@ void main() {
     vec2 centre = 0.06 * vec2(sc_sin_turns(u_time * 0.05), sc_cos_turns(u_time * 0.037));
     p -= centre;
 
-    // Speed: base, plus level, plus an eased lurch from the kick envelope.
-    float speed = p_speed * (0.35 + 1.1 * u_level) + 1.2 * u_bass_env + 0.8 * u_beat_pulse;
+    // Speed: base scaled by the level, plus a lurch on each kick and beat (hits jump, then decay,
+    // so the integrated travel surges forward and eases off).
+    float speed = p_speed * (0.3 + 0.7 * u_level) + 0.6 * u_bass_hit + 0.5 * u_beat_pulse;
     float travel = fract(read_travel() + speed * u_dt);
 
     // Walls breathe with the sub: a larger radius means a closer wall, a punch-in.
@@ -66,8 +67,10 @@ void main() {
     float around = fract((id.x + 0.5) / PANELS_AROUND - roll - 0.25);
     float bin = 1.0 - abs(around * 2.0 - 1.0);
     float spec = sc_spectrum(u_spectrum, bin * 0.9 + 0.02);
-    float flick = sc_hash12(vec2(id.x, mod(id.y, RINGS_PER_UNIT)));
-    float panel = smoothstep(0.08, 0.7, spec) * (0.35 + 0.65 * flick);
+    // mod(): the atan seam adds a whole turn to id.x, which must not change the hash.
+    float flick = sc_hash12(vec2(mod(id.x, PANELS_AROUND), mod(id.y, RINGS_PER_UNIT)));
+    // Only some panels take part (flick), and only loud bins light them: neon on dark, not a wall.
+    float panel = smoothstep(0.45, 0.95, spec) * smoothstep(0.35, 0.8, flick);
     // Panels glow with a soft inner falloff rather than a flat fill.
     float inner = smoothstep(0.5, 0.1, max(abs(f.x), abs(f.y))) * fadeU * fadeV;
 
@@ -78,8 +81,8 @@ void main() {
     // Ring flash on the beat: jumps and decays (u_beat_pulse), brightest on downbeats.
     float flash = 0.6 + 1.8 * u_beat_pulse + 1.2 * u_downbeat_pulse;
     vec3 col = ringCol * lineV * flash * 0.9;
-    col += panelCol * lineU * (0.35 + 0.8 * spec);
-    col += panelCol * panel * inner * 1.1;
+    col += panelCol * lineU * (0.3 + 0.5 * spec);
+    col += panelCol * panel * inner * 0.9;
 
     // Depth fog toward the vanishing point, and a light at the end that swells with the bass.
     float fog = 1.0 / (1.0 + 0.25 * z + 0.02 * z * z);

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install what reactor needs on a fresh Debian/Ubuntu machine, idempotently.
+#   bash tools/setup.sh          system libraries for headless GL + the package in .venv
+#   bash tools/setup.sh --test   also what the test suite and benchmarks use
+# Safe to run again: packages already present are not reinstalled.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+# Headless OpenGL through EGL (Mesa llvmpipe when there is no GPU), and venv support.
+pkgs=(libegl1 libgl1 libgl1-mesa-dri libegl-mesa0 python3-venv)
+# fluidsynth renders the analysis dev set's MIDI grooves; the GM soundfont is its instrument bank.
+[ "$want_test" = 1 ] && pkgs+=(fluidsynth fluid-soundfont-gm)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    echo "installing system packages: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "warning: no apt-get; make sure these are installed: ${missing[*]}" >&2
+  fi
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+extras=""
+[ "$want_test" = 1 ] && extras="[test]"
+# Reinstall only when pyproject.toml changed since the last successful install.
+stamp=".venv/.reactor-installed$extras"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".$extras"
+  touch "$stamp"
+fi
