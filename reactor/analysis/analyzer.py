@@ -113,6 +113,7 @@ class StreamingAnalyzer:
         dyn[K.S_LAST_ONSET] = -1.0
         dyn[K.S_ACT_MAX] = 1e-3
         dyn[K.S_ACTIVE] = 1e3
+        dyn[K.S_VFLOOR] = -999.0
         self._dyn = dyn
         self._band_ref = np.full(6, -999.0)  # unset until the gate first opens
         self._band_env = np.zeros(6)
@@ -347,8 +348,9 @@ class StreamingAnalyzer:
         if self._pitch is None:
             import aubio  # imported lazily: optional at import time, only needed for snapshots
 
-            # "yin" rather than "yinfft": aubio 0.4.9's yinfft reports zero confidence here.
-            self._pitch = aubio.pitch("yin", FFT_SIZE, FFT_SIZE, self.sample_rate_hz)
+            # "yinfast": the same YIN answer and confidence as "yin" at ~1/7 of the cost;
+            # aubio 0.4.9's "yinfft" reports zero confidence.
+            self._pitch = aubio.pitch("yinfast", FFT_SIZE, FFT_SIZE, self.sample_rate_hz)
             self._pitch.set_unit("Hz")
         hz = float(self._pitch(recent.astype(np.float32))[0])
         conf = float(self._pitch.get_confidence())

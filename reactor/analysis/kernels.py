@@ -30,7 +30,8 @@ S_BAL = 12  # smoothed balance
 S_WIDTH = 13  # smoothed width
 S_ACTIVE = 14  # seconds since the last strong activation (for beat confidence)
 S_MASK = 15  # decaying envelope of recent onset-function peaks (post-attack masking)
-N_DYN = 16
+S_VFLOOR = 16  # speech-band floor (follows minima fast, rises slowly), dB
+N_DYN = 18
 
 
 @njit(cache=True, fastmath=True)
@@ -308,7 +309,15 @@ def dynamics_kernel(t_end, hop_s, td, band_pow, flux_named, centroid, voiced,
         bright = (centroid[t] - 4.907) / (13.966 - 4.907)  # log2(30 Hz) .. log2(16 kHz)
         bright = min(1.0, max(0.0, bright)) * gate
         state[S_BRIGHT] = _one_pole(state[S_BRIGHT], bright, 0.05, 0.3, dt)
-        vlev = min(1.0, max(0.0, (band_pow_db_voice(band_pow, t) - (ref - 30.0)) / 30.0))
+        # Voice: speech-band level above its own running floor. The floor drops to every dip
+        # at once and rises over ~1.5 s, so sustained pads and drones lift the floor and read
+        # as silence while syllables (3-8 per second, with dips between) open and close it.
+        vdb = band_pow_db_voice(band_pow, t)
+        if vdb < state[S_VFLOOR] or state[S_VFLOOR] < -900.0:
+            state[S_VFLOOR] = vdb
+        else:
+            state[S_VFLOOR] += (vdb - state[S_VFLOOR]) * (1.0 - np.exp(-dt / 1.5))
+        vlev = min(1.0, max(0.0, (vdb - state[S_VFLOOR] - 2.0) / 12.0))
         v = vlev * np.sqrt(voiced[t]) * gate
         state[S_VOICE] = _one_pole(state[S_VOICE], v, 0.015, 0.08, dt)
         l2 = td[t, 2]

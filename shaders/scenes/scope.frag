@@ -11,7 +11,7 @@ uniform float p_gain = 1.0;          // trace amplitude
 uniform float p_persistence_s = 0.35;// phosphor fade time constant, seconds
 uniform float p_intensity = 1.0;     // trace brightness
 
-const int K = 3;   // samples either side of the pixel's own sample that can reach it
+const int K = 2;   // samples either side of the pixel's own sample that can reach it
 
 float wave(int i) {
     return texelFetch(u_waveform, ivec2(clamp(i, 0, 511), 0), 0).r;
@@ -47,20 +47,16 @@ float ring_trace(vec2 p, float R, float amp, float spin) {
     return best;
 }
 
-// Distance to the classic horizontal trace across the full width.
+// Distance to the classic horizontal trace across the full width: the vertical gap to the
+// (linearly interpolated) waveform divided by the slope factor, two texture reads per pixel.
 float line_trace(vec2 p, float y0, float amp, float halfWidth) {
     float x01 = (p.x + halfWidth) / (2.0 * halfWidth);
-    int c = int(x01 * 511.0);
-    float best = 1e9;
-    vec2 prevPt = vec2(0.0);
-    for (int k = -K; k <= K; k++) {
-        int i = c + k;
-        float t = float(i) / 511.0;
-        vec2 pt = vec2(mix(-halfWidth, halfWidth, t), y0 + amp * wave(i));
-        if (k > -K) best = min(best, seg_dist(p, prevPt, pt));
-        prevPt = pt;
-    }
-    return best;
+    float u = clamp(x01, 0.0, 1.0) * (511.0 / 512.0) + 0.5 / 512.0;
+    float du = 1.0 / 512.0;
+    float w0 = textureLod(u_waveform, vec2(u, 0.5), 0.0).r;
+    float w1 = textureLod(u_waveform, vec2(u + du, 0.5), 0.0).r;
+    float slope = amp * (w1 - w0) / (2.0 * halfWidth * du);   // dy/dx in frame heights
+    return abs(p.y - (y0 + amp * w0)) / sqrt(1.0 + slope * slope);
 }
 
 void main() {
@@ -70,14 +66,14 @@ void main() {
     // Phosphor: red and blue fade faster than green, so afterglow turns toward green-cyan.
     vec3 prev = texture(u_prev, v_uv).rgb;
     vec3 tau = max(p_persistence_s, 0.02) * vec3(0.6, 1.0, 0.8);
-    prev *= exp(-u_dt / tau);
+    prev /= 1.0 + u_dt / tau;   // one-step decay: exp() per channel costs more than it adds
 
     // Ring radius kicks out on the beat and swells with the bass; slow spin keyed to the bar.
     float R = 0.24 + 0.05 * u_bass_env + 0.03 * u_beat_pulse;
     float spin = SC_TAU * 0.25 * (u_bar_count + sc_ease_out(u_bar_phase * 1.5));
     float amp = 0.14 * p_gain * (0.6 + 0.8 * u_level);
     // Only pixels near a trace walk the samples: most of the frame is far from both.
-    float reach = 0.04;
+    float reach = 0.03;
     float r = length(p);
     float dr = abs(r - R) < amp + reach ? ring_trace(p, R, amp, spin) : 1.0;
     float lineAmp = 0.1 * p_gain;
@@ -94,8 +90,9 @@ void main() {
     vec3 lineCol = sc_neon(0.3 + 0.15 * u_brightness, p_hue);
     vec3 trace = (ringCol * beamR + lineCol * beamL * 0.7) * energy;
     // Graticule: a faint fixed grid, like the glass of a real scope.
-    vec2 g = abs(fract(p / 0.1 + 0.5) - 0.5) * 0.1;
-    float grid = max(sc_band(g.x, 0.0006), sc_band(g.y, 0.0006)) * 0.05;
-    vec3 col = max(prev, sc_tonemap(trace)) + vec3(0.2, 0.5, 0.4) * grid;
+    vec2 g = abs(fract(p / 0.1 + 0.5) - 0.5) * 0.1 * u_resolution.y;   // pixels to the grid line
+    float grid = clamp(1.0 - min(g.x, g.y), 0.0, 1.0) * 0.05;
+    // max(), not +: anything added here would pile up through the feedback every frame.
+    vec3 col = max(max(prev, sc_tonemap(trace)), vec3(0.2, 0.5, 0.4) * grid);
     fragColor = vec4(clamp(col, 0.0, 1.0), 1.0);
 }
