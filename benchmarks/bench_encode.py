@@ -68,16 +68,22 @@ class FakeRender:
 
 
 def time_sink(next_frame, n_frames, size, quality, threaded, folder):
-    """(fps, kbit/s) of rendering (``next_frame(i)``) and encoding ``n_frames`` with sound."""
+    """(fps, kbit/s, CPU ms/frame) of rendering (``next_frame(i)``) and encoding with sound.
+
+    CPU time (all threads of this process) hardly changes when other programs load the machine,
+    unlike wall-clock fps, so it is the figure to compare on a busy box.
+    """
     path = os.path.join(folder, "bench.mp4")
     audio = np.zeros((n_frames * 48000 // FPS, 2), np.float32)
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     with video.VideoSink(path, width_px=size[0], height_px=size[1], fps=FPS, quality=quality,
                          threaded=threaded) as sink:
         sink.write_audio(audio)
         for i in range(n_frames):
             sink.write_frame(next_frame(i))
-    return n_frames / (time.perf_counter() - t0), os.path.getsize(path) * 8 / (n_frames / FPS) / 1000
+    wall_s, cpu_s = time.perf_counter() - t0, time.process_time() - cpu0
+    return n_frames / wall_s, os.path.getsize(path) * 8 / (n_frames / FPS) / 1000, cpu_s / n_frames * 1000
 
 
 def from_memory(frames):
@@ -117,13 +123,16 @@ def time_ffmpeg(frames, n_frames, size, quality, folder):
            "-c:v", "libx264", *x264, "-pix_fmt", "yuv420p", "-colorspace", "bt709",
            "-color_primaries", "bt709", "-color_trc", "bt709", "-movflags", "+faststart",
            os.path.join(folder, "pipe.mp4")]
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE)
     for i in range(n_frames):
         proc.stdin.write(frames[i % len(frames)].tobytes())
     proc.stdin.close()
-    proc.wait()
-    return n_frames / (time.perf_counter() - t0)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0  # reaped by wait4 above
+    wall_s = time.perf_counter() - t0
+    cpu_s = time.process_time() - cpu0 + usage.ru_utime + usage.ru_stime
+    return n_frames / wall_s, 0.0, cpu_s / n_frames * 1000
 
 
 def numpy_bt709(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -175,18 +184,20 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         frames_by_size = {size: plasma_frames(*size, 60) for size in sizes}
-        print("\n1. encoder alone, fps (higher is better)")
-        print(f"{'size':>10} {'quality':>9} {'unthreaded':>11} {'threaded':>9} {'ffmpeg pipe':>12} {'kbit/s':>8}")
+        print("\n1. encoder alone: fps (wall clock, higher is better) and CPU ms per frame (lower is better)")
+        print(f"{'':17} {'---------- fps -----------':>34}  {'------ CPU ms/frame -------':>34}")
+        print(f"{'size':>10} {'quality':>9} {'unthreaded':>11} {'threaded':>9} {'ffmpeg pipe':>12}  "
+              f"{'unthreaded':>11} {'threaded':>9} {'ffmpeg pipe':>12} {'kbit/s':>8}")
         for size, frames in frames_by_size.items():
             for quality in video.QUALITIES:
                 modes = {"plain": lambda: time_sink(from_memory(frames), n_frames, size, quality, False, folder),
                          "threaded": lambda: time_sink(from_memory(frames), n_frames, size, quality, True, folder)}
                 if have_ffmpeg:
-                    modes["pipe"] = lambda: (time_ffmpeg(frames, n_frames, size, quality, folder), 0.0)
+                    modes["pipe"] = lambda: time_ffmpeg(frames, n_frames, size, quality, folder)
                 got = interleaved(modes, args.runs)
-                pipe = f"{got['pipe'][0]:12.1f}" if have_ffmpeg else f"{'n/a':>12}"
+                pipe = (f"{got['pipe'][0]:12.1f}", f"{got['pipe'][2]:12.1f}") if have_ffmpeg else (f"{'n/a':>12}",) * 2
                 print(f"{size[0]}x{size[1]:<5} {quality:>9} {got['plain'][0]:11.1f} {got['threaded'][0]:9.1f} "
-                      f"{pipe} {got['plain'][1]:8.0f}")
+                      f"{pipe[0]}  {got['plain'][2]:11.1f} {got['threaded'][2]:9.1f} {pipe[1]} {got['plain'][1]:8.0f}")
 
         print(f"\n2. render ({args.render_ms:g} ms/frame of GIL-free numpy) + encode, fps")
         print(f"{'size':>10} {'quality':>9} {'render only':>12} {'unthreaded':>11} {'threaded':>9}")
@@ -220,7 +231,7 @@ def main() -> None:
             print(f"{size[0]}x{size[1]:<5} {ms['copy only']:10.2f} {ms['swscale']:8.2f} {ms['numpy']:8.2f}")
 
         print("\n4. x264 presets considered for quality='high', 1280x720, encoder alone")
-        print(f"{'preset':>10} {'crf':>4} {'fps':>7} {'kbit/s':>8}")
+        print(f"{'preset':>10} {'crf':>4} {'fps':>7} {'CPU ms/frame':>13} {'kbit/s':>8}")
         frames = frames_by_size.get((1280, 720)) or plasma_frames(1280, 720, 60)
         h264 = video.CODECS["h264"]
         # benchmark-only qualities, added to this process's table so VideoSink accepts them
@@ -231,17 +242,18 @@ def main() -> None:
                            for p in presets}, args.runs)
         video.CODECS["h264"] = h264
         for preset in presets:
-            print(f"{preset:>10} {17:4d} {got[preset][0]:7.1f} {got[preset][1]:8.0f}")
+            print(f"{preset:>10} {17:4d} {got[preset][0]:7.1f} {got[preset][2]:13.1f} {got[preset][1]:8.0f}")
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f} (1 min)")
 
 
 def interleaved(modes: dict, runs: int) -> dict:
-    """Median (fps, kbit/s) per mode, running the modes in turn so drifting load hits all alike."""
+    """Median (fps, kbit/s, CPU ms/frame) per mode, taking turns so drifting load hits all alike."""
     results = {name: [] for name in modes}
     for _ in range(runs):
         for name, fn in modes.items():
             results[name].append(fn())
-    return {name: (statistics.median(r[0] for r in rs), rs[0][1]) for name, rs in results.items()}
+    return {name: (statistics.median(r[0] for r in rs), rs[0][1], statistics.median(r[2] for r in rs))
+            for name, rs in results.items()}
 
 
 def _timed(fn) -> float:

@@ -23,7 +23,8 @@ void main() {
     // A gentle punch on the kick: the whole disc scales up and settles.
     p /= 1.0 + 0.08 * u_bass_env;
     float r = length(p);
-    float ang01 = abs(atan(p.x, p.y)) / SC_PI;   // 0 at the top, 1 at the bottom
+    float angTop = atan(p.x, p.y);               // 0 at the top, +-pi at the bottom
+    float ang01 = abs(angTop) / SC_PI;
 
     float spacing = (R1 - R0) / RINGS;
     float bloom = p_bloom * u_beat_pulse;
@@ -32,7 +33,7 @@ void main() {
     vec3 col = vec3(0.0);
     float ringF = (r - R0) / spacing;
     // Dash angle once per pixel (atan is costly on a CPU rasterizer).
-    float turnsA = atan(p.y, p.x) / SC_TAU;
+    float turnsA = 0.25 - angTop / SC_TAU;   // the usual atan(y, x) in turns, from the same atan
     // A ring moves outward by at most 0.7 spacing, so only this cell's ring and the one below
     // can reach this pixel: two lookups, not three.
     for (int k = -1; k <= 0; k++) {

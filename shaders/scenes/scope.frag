@@ -11,7 +11,9 @@ uniform float p_gain = 1.0;          // trace amplitude
 uniform float p_persistence_s = 0.35;// phosphor fade time constant, seconds
 uniform float p_intensity = 1.0;     // trace brightness
 
-const int K = 2;   // samples either side of the pixel's own sample that can reach it
+const int K = 2;        // ring: segments either side of the pixel's own that can reach it
+const int STRIDE = 4;   // ring: every 4th sample (128 points round), a cleaner closed curve
+const float REACH = 0.03;  // farthest a trace lights a pixel, frame heights
 
 float wave(int i) {
     return texelFetch(u_waveform, ivec2(clamp(i, 0, 511), 0), 0).r;
@@ -25,21 +27,22 @@ float seg_dist(vec2 p, vec2 a, vec2 b) {
 
 // Distance to the waveform wrapped round a circle of radius R. The amplitude is windowed to zero
 // at the seam (the bottom) so the closed trace has no jump between the last and first sample.
-// Directions advance by a fixed rotation per sample (no trig inside the loop: llvmpipe pays
+// Directions advance by a fixed rotation per point (no trig inside the loop: llvmpipe pays
 // dearly for sin/cos).
 float ring_trace(vec2 p, float R, float amp, float spin) {
+    const float POINTS = 512.0 / float(STRIDE);
     float a = fract((atan(p.x, -p.y) + spin) / SC_TAU);   // 0..1 from the bottom
-    int c = int(a * 511.0);
-    float ang0 = float(c - K) / 511.0 * SC_TAU - spin;
-    vec2 dir = vec2(sc_sin_turns(ang0 / SC_TAU), -sc_cos_turns(ang0 / SC_TAU));
-    mat2 stepRot = sc_rot(-SC_TAU / 511.0);
+    int c = int(a * POINTS);
+    float turns0 = float(c - K) / POINTS - spin / SC_TAU;
+    vec2 dir = vec2(sc_sin_turns(turns0), -sc_cos_turns(turns0));
+    mat2 stepRot = sc_rot(SC_TAU / POINTS);   // dir(t) turns counter-clockwise as t grows
     float best = 1e9;
     vec2 prevPt = vec2(0.0);
     for (int k = -K; k <= K; k++) {
         int i = c + k;
-        float t = clamp(float(i) / 511.0, 0.0, 1.0);
+        float t = clamp(float(i) / POINTS, 0.0, 1.0);
         float win = 4.0 * t * (1.0 - t);    // parabolic window, zero at the seam
-        vec2 pt = (R + amp * win * wave(i)) * dir;
+        vec2 pt = (R + amp * win * wave(i * STRIDE)) * dir;
         if (k > -K) best = min(best, seg_dist(p, prevPt, pt));
         prevPt = pt;
         dir = stepRot * dir;
@@ -47,16 +50,25 @@ float ring_trace(vec2 p, float R, float amp, float spin) {
     return best;
 }
 
-// Distance to the classic horizontal trace across the full width: the vertical gap to the
-// (linearly interpolated) waveform divided by the slope factor, two texture reads per pixel.
+// Distance to the classic horizontal trace across the full width: the two segments either side
+// of this pixel's sample (three reads; at 720p a sample is ~2.5 px wide).
 float line_trace(vec2 p, float y0, float amp, float halfWidth) {
     float x01 = (p.x + halfWidth) / (2.0 * halfWidth);
-    float u = clamp(x01, 0.0, 1.0) * (511.0 / 512.0) + 0.5 / 512.0;
-    float du = 1.0 / 512.0;
-    float w0 = textureLod(u_waveform, vec2(u, 0.5), 0.0).r;
-    float w1 = textureLod(u_waveform, vec2(u + du, 0.5), 0.0).r;
-    float slope = amp * (w1 - w0) / (2.0 * halfWidth * du);   // dy/dx in frame heights
-    return abs(p.y - (y0 + amp * w0)) / sqrt(1.0 + slope * slope);
+    int c = int(x01 * 511.0 + 0.5);
+    float dx = 2.0 * halfWidth / 511.0;
+    vec2 a = vec2(-halfWidth + float(c - 1) * dx, y0 + amp * wave(c - 1));
+    vec2 b = vec2(-halfWidth + float(c) * dx, y0 + amp * wave(c));
+    vec2 d = vec2(-halfWidth + float(c + 1) * dx, y0 + amp * wave(c + 1));
+    return min(seg_dist(p, a, b), seg_dist(p, b, d));
+}
+
+// Beam profile: a one-pixel AA core plus a glow that reaches exactly zero at REACH, so the
+// early-out bands never show as edges.
+float beam(float d, float width, float glowR) {
+    float px = 1.0 / u_resolution.y;
+    float core = clamp((width + 0.5 * px - d) / px, 0.0, 1.0);
+    float g = max(0.0, 1.0 - d / REACH);
+    return core + g * g * glowR / (glowR + d);
 }
 
 void main() {
@@ -69,21 +81,20 @@ void main() {
     prev /= 1.0 + u_dt / tau;   // one-step decay: exp() per channel costs more than it adds
 
     // Ring radius kicks out on the beat and swells with the bass; slow spin keyed to the bar.
-    float R = 0.24 + 0.05 * u_bass_env + 0.03 * u_beat_pulse;
+    float R = 0.21 + 0.04 * u_bass_env + 0.03 * u_beat_pulse;
     float spin = SC_TAU * 0.25 * (u_bar_count + sc_ease_out(u_bar_phase * 1.5));
-    float amp = 0.14 * p_gain * (0.6 + 0.8 * u_level);
+    float amp = 0.09 * p_gain * (0.6 + 0.6 * u_level);
     // Only pixels near a trace walk the samples: most of the frame is far from both.
-    float reach = 0.03;
-    float r = length(p);
-    float dr = abs(r - R) < amp + reach ? ring_trace(p, R, amp, spin) : 1.0;
+    vec2 pr = p - vec2(0.0, 0.07);   // the ring sits above the horizon trace
+    float r = length(pr);
+    float dr = abs(r - R) < amp + REACH ? ring_trace(pr, R, amp, spin) : 1.0;
     float lineAmp = 0.1 * p_gain;
-    float dl = abs(p.y + 0.36) < lineAmp + reach ? line_trace(p, -0.36, lineAmp, 0.5 * u_aspect) : 1.0;
+    float dl = abs(p.y + 0.36) < lineAmp + REACH ? line_trace(p, -0.36, lineAmp, 0.5 * u_aspect) : 1.0;
 
-    // Beam: a hairline core plus a glow measured in frame heights.
-    float px = 1.0 / u_resolution.y;
-    float width = 0.0015 + 0.0015 * u_onset;
-    float beamR = clamp((width + px * 0.5 - dr) / px, 0.0, 1.0) + 0.6 * sc_glow(dr, 0.004 + 0.006 * u_beat_pulse);
-    float beamL = clamp((width + px * 0.5 - dl) / px, 0.0, 1.0) + 0.5 * sc_glow(dl, 0.004);
+    // Beam: a hairline core plus a glow measured in frame heights; onsets thicken it.
+    float width = 0.0012 + 0.0015 * u_onset;
+    float beamR = beam(dr, width, 0.003 + 0.004 * u_beat_pulse) * 1.2;
+    float beamL = beam(dl, width, 0.003) * 0.9;
 
     float energy = (0.5 + 0.7 * u_level) * p_intensity;
     vec3 ringCol = sc_neon(0.0 + 0.15 * u_brightness, p_hue);
