@@ -66,7 +66,7 @@ def test_loud_beat_looks_clearly_different_from_silence(gl_ctx, scene):
     silent = _render(gl_ctx, scene, [Features.silent(t0 + k / FPS) for k in range(n)], start_s=t0)[-1]
     loud = _render(gl_ctx, scene, [_loud(t0 + k / FPS) for k in range(n)], start_s=t0)[-1]
     assert silent.std() > 2.0, f"{scene} is a flat picture in silence (it should idle, not go blank)"
-    assert _diff(silent, loud) > 6.0, f"{scene}: a loud downbeat barely changes the picture"
+    assert _diff(silent, loud) > 8.0, f"{scene}: a loud downbeat barely changes the picture"
 
 
 @pytest.mark.parametrize("scene", SCENES)
@@ -78,7 +78,7 @@ def test_the_beat_alone_changes_the_picture(gl_ctx, scene):
     hit = groove_features(t0, beat_pulse=1.0, downbeat_pulse=1.0, beat_phase=0.5)
     off = _render(gl_ctx, scene, [_held(t0 + k / FPS, base) for k in range(n)], start_s=t0)[-1]
     on = _render(gl_ctx, scene, [_held(t0 + k / FPS, hit) for k in range(n)], start_s=t0)[-1]
-    assert _diff(off, on) > 1.0, f"{scene} ignores the beat pulse"
+    assert _diff(off, on) > 3.0, f"{scene} ignores the beat pulse"
 
 
 @pytest.mark.parametrize("scene", ["tunnel", "rings"])
@@ -143,6 +143,25 @@ def test_feedback_looks_the_same_at_30_and_60_fps(gl_ctx, scene):
 
     a, b = final(30.0), final(60.0)
     assert abs(a.mean() - b.mean()) < 0.15 * max(a.mean(), b.mean()) + 2.0
+
+
+def _flashes_per_s(frames, fps):
+    """Rises of the frame's mean relative luminance by more than 0.1 (linear light) per second:
+    a simplified whole-frame version of the WCAG 2.3.1 general-flash count."""
+    lum = []
+    for f in frames:
+        c = f / 255.0
+        lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        lum.append(float((lin @ np.array([0.2126, 0.7152, 0.0722])).mean()))
+    rises = sum(1 for a, b in zip(lum, lum[1:]) if b - a > 0.1 and a < 0.8)
+    return rises / (len(frames) / fps)
+
+
+@pytest.mark.parametrize("scene", SCENES)
+def test_fewer_than_three_full_frame_flashes_a_second_at_180_bpm(gl_ctx, scene):
+    seq = [groove_features(k / FPS, bpm=180.0) for k in range(int(4 * FPS))]
+    frames = _render(gl_ctx, scene, seq, width_px=96, height_px=54)[int(FPS):]
+    assert _flashes_per_s(frames, FPS) < 3.0
 
 
 def test_tunnel_flies_faster_when_the_music_is_louder(gl_ctx):

@@ -26,7 +26,8 @@ void main() {
     vec3 col = backdrop + ink * (0.55 + 0.6 * diff);
     col += vec3(1.0) * spec * smoothstep(0.02, 0.3, density) * (0.25 + 0.5 * u_high_env) * p_gloss;
 
-    // The ink lights up on the beat (a flash of the ink only, never of the whole frame).
-    col *= 0.8 + 0.5 * u_beat_pulse + 0.2 * u_bass_env;
+    // The ink lights up a little on each beat and more on the downbeat: the ink can cover most of
+    // the frame, so the big accent stays on the bar (well under three flashes a second).
+    col *= 0.8 + 0.15 * u_beat_pulse + 0.35 * u_downbeat_pulse + 0.15 * u_bass_env;
     fragColor = vec4(sc_tonemap(col), 1.0);
 }

@@ -79,7 +79,7 @@ void main() {
     vec3 panelCol = sc_neon(0.55 + 0.5 * bin + 0.1 * u_brightness, p_hue);
 
     // Ring flash on the beat: jumps and decays (u_beat_pulse), brightest on downbeats.
-    float flash = 0.6 + 1.8 * u_beat_pulse + 1.2 * u_downbeat_pulse;
+    float flash = 0.7 + 0.9 * u_beat_pulse + 0.8 * u_downbeat_pulse;
     vec3 col = ringCol * lineV * flash * 0.9;
     col += panelCol * lineU * (0.3 + 0.5 * spec);
     col += panelCol * panel * inner * 0.9;
@@ -87,8 +87,8 @@ void main() {
     // Depth fog toward the vanishing point, and a light at the end that swells with the bass.
     float fog = 1.0 / (1.0 + 0.25 * z + 0.02 * z * z);
     col *= fog * p_intensity;
-    float core = sc_glow(r, 0.03 + 0.05 * u_bass_env);
-    col += sc_neon(0.05 * u_time + 0.3, p_hue) * core * (0.25 + 0.9 * u_level);
+    float core = sc_glow(r, 0.025 + 0.025 * u_bass_env);
+    col += sc_neon(0.05 * u_time + 0.3, p_hue) * core * (0.25 + 0.6 * u_level);
 
     fragColor = vec4(sc_tonemap(col), travel);
 }
