@@ -37,6 +37,9 @@ BEAT_DELAY_S = 0.008
 ACT_POWER = 2.0
 """Contrast applied to the beat activation before the tracker sees it (see beats.forward_kernel)."""
 
+MAX_BATCH_HOPS = 128
+"""Hops analysed per kernel call at most (large blocks are split; results are identical)."""
+
 OBS_LAMBDA = 16.0
 """How much more a beat-region hop expects activation than any other hop."""
 
@@ -126,7 +129,7 @@ class StreamingAnalyzer:
         self._alpha = np.full(sp.n_states, 1.0 / sp.n_states)
         self._heads = np.zeros(len(sp.intervals), dtype=np.int64)
         lags = COMB * int(sp.intervals.max()) + 1
-        self._act_hist = np.zeros(lags)
+        self._act_hist = np.zeros(2 * lags)
         self._acf = np.zeros(lags)
         self._sal_w = np.ones(len(sp.intervals))
         self._beat = np.zeros(N_BEAT_STATE)
@@ -176,10 +179,10 @@ class StreamingAnalyzer:
         self._recent_raw = np.concatenate([self._recent_raw[keep:], x[-keep:]])
         pend = np.concatenate([self._pending, x]) if self._pending.shape[0] else x
         n_hops = pend.shape[0] // self.hop_samples
-        if n_hops:
-            used = n_hops * self.hop_samples
-            self._run_hops(pend[:used])
-            pend = pend[used:]
+        H = self.hop_samples
+        for k in range(0, n_hops, MAX_BATCH_HOPS):  # bounded batches keep per-beat rings valid
+            self._run_hops(pend[k * H:min(n_hops, k + MAX_BATCH_HOPS) * H])
+        pend = pend[n_hops * H:]
         self._pending = pend.copy()
         return n_hops
 
@@ -229,25 +232,22 @@ class StreamingAnalyzer:
         ev = self.events
         n = t_end.shape[0]
         ring_n = self._lowband_ring.shape[0]
-        for j in np.nonzero(onset[:, 0] > 0.0)[0]:
+        for j in np.flatnonzero(onset[:, 0] > 0.0):
             ev.onset_times_s.append(float(onset[j, 1]))
             ev.onset_emitted_s.append(float(t_end[j]))
             ev.onset_strength.append(float(onset[j, 0]))
-        lowflux = flux[:, 0] + flux[:, 1]
         start = self._hop_index
-        for j in range(n):
-            self._lowband_ring[(start + j) % ring_n] = lowbands[j]
-            self._lowflux_ring[(start + j) % ring_n] = lowflux[j]
-            if beats[j, 1] <= 0.0:
-                continue
+        idx = np.arange(start, start + n) % ring_n
+        self._lowband_ring[idx] = lowbands
+        self._lowflux_ring[idx] = flux[:, 0] + flux[:, 1]
+        for j in np.flatnonzero(beats[:, 1] > 0.0):
             g = start + j
             seg_len = min(g - self._last_beat_hop, ring_n)
             if seg_len > 0 and self._last_beat_hop > 0:
-                idx = np.arange(g - seg_len, g) % ring_n
-                vec = self._lowband_ring[idx].mean(axis=0)
-                head = idx[: max(1, min(4, seg_len))]
-                hit = float(self._lowflux_ring[head].max())
-                pos, meter, conf = self._downbeats.step(vec, min(1.0, hit / 4.0))
+                seg = np.arange(g - seg_len, g) % ring_n
+                vec = self._lowband_ring[seg].mean(axis=0)
+                hit = float(self._lowflux_ring[seg[: max(1, min(4, seg_len))]].max())
+                pos, meter, _ = self._downbeats.step(vec, min(1.0, hit / 4.0))
                 self._bar_pos_next = (pos + 1) % meter
             self._last_beat_hop = g
             ev.beat_times_s.append(float(beats[j, 0]))

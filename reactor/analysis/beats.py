@@ -100,8 +100,8 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
     """Run the forward recursion over a batch of hops and predict/emit beats.
 
     ``alpha`` (n_states,) and ``heads`` (n_tempi,) are the recursion state (each tempo's positions
-    are a ring: ``heads[i]`` is the slot of position 0). ``act_hist`` and ``acf`` (both
-    ``COMB * max(intervals) + 1``) hold the activation history and its running autocorrelation;
+    are a ring: ``heads[i]`` is the slot of position 0). ``acf`` (L = ``COMB * max(intervals) + 1``)
+    and ``act_hist`` (2L, a doubled ring) hold the activation history and its running autocorrelation;
     ``sal_w`` (n_tempi,) the tempo-salience likelihood applied when a beat completes.
     ``out_beats`` (n, 2) receives (event_time_s, 1) in the hop where a beat is emitted, else
     (0, 0). ``out_phase`` (n, 3) receives (bpm, phase 0..1 at the hop end, confidence).
@@ -120,9 +120,14 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
         beat_state[B_ACT_MEAN] += (act[t] - beat_state[B_ACT_MEAN]) * (1.0 - np.exp(-hop_s / 2.0))
         x = act[t] - beat_state[B_ACT_MEAN]
         h = int(beat_state[B_HOP])
-        act_hist[h % L] = x
+        # act_hist is a doubled ring (2L): the L most recent values are always one contiguous
+        # run ending at hl + L, so the lag loop needs no modulo.
+        hl = h % L
+        act_hist[hl] = x
+        act_hist[hl + L] = x
+        base = hl + L
         for lag in range(1, L):
-            acf[lag] = decay * acf[lag] + x * act_hist[(h - lag) % L]
+            acf[lag] = decay * acf[lag] + x * act_hist[base - lag]
         beat_state[B_HOP] = h + 1
         if h % 4 == 0:
             smax = 1e-12
@@ -207,13 +212,20 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
         acc_w = 0.0
         for i in range(lo, hi + 1):
             Ni = intervals[i]
-            for p in range(Ni):
+            q = Ni // 4
+            p0 = max(0, Ni - ttb_map - q)
+            p1 = min(Ni, Ni - ttb_map + q + 1)
+            slot = offsets[i] + (heads[i] + p0) % Ni
+            end = offsets[i] + Ni
+            for p in range(p0, p1):
+                w = alpha[slot]
                 ttb = Ni - p
-                if abs(ttb - ttb_map) * 4 <= Ni:
-                    w = alpha[offsets[i] + (heads[i] + p) % Ni]
-                    acc_t += w * ttb
-                    acc_n += w * Ni
-                    acc_w += w
+                acc_t += w * ttb
+                acc_n += w * Ni
+                acc_w += w
+                slot += 1
+                if slot == end:
+                    slot = offsets[i]
         ttb_mean = acc_t / acc_w if acc_w > 0.0 else ttb_map
         period = (acc_n / acc_w if acc_w > 0.0 else N) * hop_s
         beat_state[B_PERIOD] = period

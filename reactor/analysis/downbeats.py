@@ -22,8 +22,9 @@ class DownbeatTracker:
         if memory_beats <= 1.0:
             raise ValueError("memory_beats must be > 1")
         self._decay = float(np.exp(-1.0 / memory_beats))
-        self._scores = {m: np.zeros(m) for m in METERS}
-        self._counts = {m: np.zeros(m) for m in METERS}
+        # plain lists: a handful of numbers per beat, where numpy's per-call overhead dominates
+        self._scores = {m: [0.0] * m for m in METERS}
+        self._counts = {m: [0.0] * m for m in METERS}
         self._prev: np.ndarray | None = None
         self._index = 0  # beats seen
         self.meter = 4
@@ -42,21 +43,24 @@ class DownbeatTracker:
         """
         novelty = 0.0
         if self._prev is not None:
-            d = beat_vec - self._prev
-            novelty = float(np.sqrt(np.mean(np.maximum(d, 0.0) ** 2)))
+            d = np.maximum(beat_vec - self._prev, 0.0)
+            novelty = float(np.sqrt(np.dot(d, d) / d.size))
         self._prev = beat_vec.copy()
         cue = novelty + 0.5 * float(low_hit)
         best = (-1e9, 4, 0)
         for m in METERS:
+            scores, counts = self._scores[m], self._counts[m]
             slot = self._index % m
-            self._scores[m] *= self._decay
-            self._counts[m] *= self._decay
-            self._scores[m][slot] += cue
-            self._counts[m][slot] += 1.0
-            mean = self._scores[m] / np.maximum(self._counts[m], 1e-9)
-            k = int(np.argmax(mean))
-            others = np.delete(mean, k)
-            contrast = (mean[k] - others.mean()) / (mean.mean() + 1e-9)
+            for i in range(m):
+                scores[i] *= self._decay
+                counts[i] *= self._decay
+            scores[slot] += cue
+            counts[slot] += 1.0
+            mean = [sc / max(c, 1e-9) for sc, c in zip(scores, counts)]
+            k = max(range(m), key=mean.__getitem__)
+            total = sum(mean)
+            others = (total - mean[k]) / (m - 1)
+            contrast = (mean[k] - others) / (total / m + 1e-9)
             if m == 3:
                 contrast *= 0.85  # 4/4 is far more common: ask 3/4 to win clearly
             if contrast > best[0]:
@@ -65,6 +69,6 @@ class DownbeatTracker:
         self.meter = meter
         self.position = (self._index - k) % meter
         warm = min(1.0, self._index / (2.0 * meter))
-        self.confidence = float(np.clip(contrast / 0.6, 0.0, 1.0) * warm)
+        self.confidence = float(min(1.0, max(0.0, contrast / 0.6)) * warm)
         self._index += 1
         return self.position, self.meter, self.confidence

@@ -64,7 +64,7 @@ class Analysis:
         return self.bands[:, BAND_NAMES.index(name), 1]
 
 
-def analyze_samples(samples: np.ndarray, *, sample_rate_hz: int, block_samples: int = 8192) -> Analysis:
+def analyze_samples(samples: np.ndarray, *, sample_rate_hz: int, block_samples: int = 65536) -> Analysis:
     """Run the streaming analyzer over ``samples`` (n,) or (n, channels) in fixed blocks."""
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 1:
@@ -75,7 +75,7 @@ def analyze_samples(samples: np.ndarray, *, sample_rate_hz: int, block_samples: 
     return _collect(an, duration_s=x.shape[0] / sample_rate_hz)
 
 
-def analyze_clip(clip, *, block_samples: int = 8192) -> Analysis:
+def analyze_clip(clip, *, block_samples: int = 65536) -> Analysis:
     """Analyse an ``AudioClip`` (see ``reactor.audio.decode``)."""
     return analyze_samples(clip.samples, sample_rate_hz=clip.sample_rate_hz, block_samples=block_samples)
 

@@ -141,7 +141,8 @@ vec3 sc_tonemap(vec3 lin) {
 
 // Spectrum sampled at log-frequency position x in 0..1 (bilinear between bins).
 float sc_spectrum(sampler2D spec, float x) {
-    return texture(spec, vec2(clamp(x, 0.0, 1.0) * (63.0 / 64.0) + 0.5 / 64.0, 0.5)).r;
+    // textureLod: no mip chain here, and skipping the implicit LOD saves work on llvmpipe.
+    return textureLod(spec, vec2(clamp(x, 0.0, 1.0) * (63.0 / 64.0) + 0.5 / 64.0, 0.5), 0.0).r;
 }
 
 #endif

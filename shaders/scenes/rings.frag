@@ -15,7 +15,7 @@ const float R1 = 0.47;    // outermost ring radius
 // Newest history at the top of the circle, going back in time down both sides (mirrored).
 float history_at(float bin, float ang01) {
     float age = ang01 * 0.5;   // 0 .. 0.5 of the texture = the last ~2.1 s
-    return texture(u_history, vec2(bin, age)).r;
+    return textureLod(u_history, vec2(bin, age), 0.0).r;
 }
 
 void main() {

@@ -30,7 +30,7 @@ void main() {
     float spinDir = sc_cos_turns(0.25 * (u_bar_count + u_bar_phase));   // reverses every 2 bars, smoothly
     float spin = p_spin * spinDir * (0.5 + u_level) * u_dt;
     vec2 q = sc_rot(-spin) * p / (1.0 + zoom);
-    vec3 prev = texture(u_prev, q / aspect + 0.5).rgb;
+    vec3 prev = textureLod(u_prev, q / aspect + 0.5, 0.0).rgb;
     // Fade with a slow hue drift toward the palette's far end so old trails change colour.
     prev *= exp(-u_dt / max(p_decay_s, 0.05)) * vec3(0.995, 0.985, 1.0);
 
