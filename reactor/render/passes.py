@@ -22,12 +22,14 @@ out vec4 fragColor;
 uniform sampler2D u_src;
 uniform int u_readback;   // 1: exact texel copy, flipped vertically for top-row-first readback
 
-uint pcg(uint v) {
-    uint state = v * 747796405u + 2891336453u;
-    uint word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
-    return (word >> 22u) ^ word;
+uniform vec2 u_jitter;     // per-frame offset of the noise pattern, from the frame seed
+
+// Interleaved gradient noise (Jimenez 2014): one dot product and two fracts per sample. On a
+// CPU rasterizer (Mesa llvmpipe, 1280x720) this pass took 9 ms against 16 ms with three PCG
+// integer hashes per pixel; a plain copy takes 6 ms.
+float ign(vec2 p) {
+    return fract(52.9829189 * fract(dot(p, vec2(0.06711056, 0.00583715))));
 }
-uniform uint u_seed;      // per-frame hash seed, computed on the CPU
 
 void main() {
     vec3 c;
@@ -39,16 +41,13 @@ void main() {
         c = texture(u_src, v_uv).rgb;
     }
     c = clamp(c, 0.0, 1.0);
-    // Triangular-PDF dither of +-1 LSB (sum of two uniforms), per channel. Three hashes give
-    // 64 random bits, cut into six 10-bit uniforms (plenty for dither; hashing is the costly
-    // part on a CPU rasterizer). The amplitude fades to zero at pure black and white so flat
-    // black stays flat (cheaper to encode, no sparkle).
-    uint h1 = pcg(uint(px.x) + pcg(uint(px.y) ^ u_seed));
-    uint h2 = pcg(h1);
-    const float k = 1.0 / 1024.0;
-    vec3 n = k * vec3(float(h1 & 1023u) + float((h1 >> 10u) & 1023u),
-                      float((h1 >> 20u) & 1023u) + float(h2 & 1023u),
-                      float((h2 >> 10u) & 1023u) + float((h2 >> 20u) & 1023u)) + (k - 1.0);
+    // Triangular-PDF dither of +-1 LSB per channel: the sum of two noise samples at unrelated
+    // offsets. The amplitude fades to zero at pure black and white so flat black stays flat
+    // (cheaper to encode, no sparkle).
+    vec2 p = gl_FragCoord.xy + u_jitter;
+    vec3 n = vec3(ign(p) + ign(p + vec2(47.0, 17.0)),
+                  ign(p + vec2(13.0, 71.0)) + ign(p + vec2(89.0, 5.0)),
+                  ign(p + vec2(29.0, 43.0)) + ign(p + vec2(61.0, 97.0))) - 1.0;
     vec3 amp = clamp(min(c, 1.0 - c) * 255.0, 0.0, 1.0);
     fragColor = vec4(clamp(c + n * amp / 255.0, 0.0, 1.0), 1.0);
 }
@@ -138,7 +137,8 @@ class Presenter:
 
     def _draw(self, source, frame: int, *, readback: bool) -> None:
         source.use(location=0)
-        self._program["u_seed"].value = _frame_seed(frame)
+        seed = _frame_seed(frame)
+        self._program["u_jitter"].value = (float(seed & 1023), float((seed >> 10) & 1023))
         self._program["u_readback"].value = 1 if readback else 0
         draw_fullscreen(self._vao)
 
