@@ -197,6 +197,20 @@ def test_unwritable_destination_fails_before_any_frame(tmp_path):
     assert os.listdir(tmp_path) == ["file.txt"]
 
 
+def test_read_only_folder_fails_before_any_frame(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("running as root: permissions do not stop writes")
+        with pytest.raises(OutputError, match="cannot write video .*Permission denied"):
+            VideoSink(folder / "x.mp4", width_px=W, height_px=H, fps=30)
+        assert os.listdir(folder) == []
+    finally:
+        folder.chmod(0o755)
+
+
 _DISK_FULL = textwrap.dedent("""
     import json, os, resource, signal, sys
     import numpy as np
@@ -282,7 +296,7 @@ def test_float_ntsc_rates_mean_the_exact_1001_rates(tmp_path):
     sink.close()
     assert probe(path)["video"]["fps"] == Fraction(30000, 1001)
     other = VideoSink(tmp_path / "b.mp4", width_px=W, height_px=H, fps=12.5)
-    assert other.fps == Fraction(25, 2) and other.abort() is None
+    assert other.fps == Fraction(25, 2) and other.abort().path is None
 
 
 class _FakeClock:

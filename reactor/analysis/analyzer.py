@@ -104,9 +104,10 @@ class StreamingAnalyzer:
     # ------------------------------------------------------------------ state
     def _reset_state(self) -> None:
         L = self.layout
-        self._hist = np.zeros(L.window - self.hop_samples)  # mono history before the pending hop
-        self._pending = np.zeros((0, self.channels))
-        self._recent_raw = np.zeros((FFT_SIZE, self.channels))  # most recent input (snapshot textures)
+        self._hist = np.zeros(L.window - self.hop_samples, dtype=np.float32)  # mono before the pending hop
+        self._win32 = L.win.astype(np.float32)
+        self._pending = np.zeros((0, self.channels), dtype=np.float32)
+        self._recent_raw = np.zeros((FFT_SIZE, self.channels), dtype=np.float32)  # latest input (snapshots)
         self._samples_done = 0  # samples consumed by hops
         self._samples_in = 0
         self._prev_log = np.zeros(L.n_logbands)
@@ -163,7 +164,7 @@ class StreamingAnalyzer:
         block : float array (n,) or (n, channels)
             Any n >= 0. Non-finite samples are replaced by 0 and counted in ``repaired_samples``.
         """
-        x = np.asarray(block, dtype=np.float64)
+        x = np.asarray(block, dtype=np.float32)
         if x.ndim == 1:
             x = x[:, None]
         if x.ndim != 2 or x.shape[1] != self.channels:
@@ -173,7 +174,7 @@ class StreamingAnalyzer:
         if not np.isfinite(np.sum(x)):  # one pass; NaN and Inf both survive a sum
             bad = ~np.isfinite(x)
             self.repaired_samples += int(bad.sum())
-            x = np.where(bad, 0.0, x)
+            x = np.where(bad, np.float32(0.0), x)
         self._samples_in += x.shape[0]
         keep = min(FFT_SIZE, x.shape[0])
         self._recent_raw = np.concatenate([self._recent_raw[keep:], x[-keep:]])
@@ -190,11 +191,15 @@ class StreamingAnalyzer:
         L, H = self.layout, self.hop_samples
         n = x.shape[0] // H
         frames = np.empty((n, L.window), dtype=np.float32)
-        mono = np.empty(x.shape[0])
         td = np.empty((n, 6))
-        K.frame_kernel(np.ascontiguousarray(x), self._hist, L.win, H, frames, mono, td)
-        mags = np.abs(scipy.fft.rfft(frames, axis=1))
-        mags *= np.float32(L.mag_scale)
+        if self.channels == 1:
+            mono = left = right = np.ascontiguousarray(x[:, 0])
+        else:
+            left, right = np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(x[:, 1])
+            mono = left + right if self.channels == 2 else x.sum(axis=1, dtype=np.float32)
+            mono *= np.float32(1.0 / self.channels)
+        K.frame_kernel(mono, left, right, self._hist, self._win32, H, frames, td)
+        spec = scipy.fft.rfft(frames, axis=1)
         t_end = (self._samples_done + H * np.arange(1, n + 1)) / self.sample_rate_hz
         self._samples_done += n * H
 
@@ -203,7 +208,7 @@ class StreamingAnalyzer:
         cent = np.zeros(n)
         voiced = np.zeros(n)
         logb = np.zeros((n, L.n_logbands))
-        K.spectral_kernel(mags, L.bin_logband, L.n_logbands, L.logband_named, L.bin_named, L.bin_log2f,
+        K.spectral_kernel(spec, L.mag_scale, L.bin_logband, L.n_logbands, L.logband_named, L.bin_named, L.bin_log2f,
                           L.voice_lo, L.voice_hi, self._prev_log, flux, bpow, cent, voiced, logb)
         band = np.zeros((n, 6, 4))
         onset = np.zeros((n, 2))
@@ -222,7 +227,7 @@ class StreamingAnalyzer:
         self._collect_events(t_end, onset, beats, phase, logb[:, : L.n_low], flux)
         self._last = _LastHop(t_end=float(t_end[-1]), rms_db=float(td[-1, 0]), peak_db=float(td[-1, 1]),
                               band=band[-1].copy(), scalars=sc[-1].copy(), phase=phase[-1].copy(),
-                              mag=mags[-1].astype(np.float64), ref_db=float(self._dyn[K.S_REF_DB]),
+                              mag=np.abs(spec[-1]).astype(np.float64) * L.mag_scale, ref_db=float(self._dyn[K.S_REF_DB]),
                               gate=float(self._dyn[K.S_GATE]))
         if self._record:
             self._chunks.append({"t": t_end, "rms_db": td[:, 0], "peak_db": td[:, 1], "band": band,

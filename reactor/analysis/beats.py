@@ -93,7 +93,7 @@ def make_state_space(*, fps: float, min_bpm: float = 55.0, max_bpm: float = 215.
                       tempo_weight=tempo_weight, n_states=int(iv.sum()))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, salience_gain,
                    intervals, offsets, trans, src_lo, src_hi, tempo_weight, alpha, heads,
                    beat_state, act_hist, acf, sal_w, active_s, out_beats, out_phase):

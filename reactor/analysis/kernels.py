@@ -34,83 +34,68 @@ S_VFLOOR = 16  # speech-band floor (follows minima fast, rises slowly), dB
 N_DYN = 18
 
 
-@njit(cache=True, fastmath=True)
-def frame_kernel(x, hist, win, hop, out_frames, out_mono, out_td):
-    """Downmix, window and measure a run of whole hops in one pass over the samples.
+@njit(cache=True, fastmath=True, error_model="numpy")
+def frame_kernel(mono, left, right, hist, win, hop, out_frames, out_td):
+    """Window and measure a run of whole hops in one pass over the samples.
 
     Parameters
     ----------
-    x : float64 (n * hop, channels)
-        New samples, a whole number of hops.
-    hist : float64 (window - hop,)
-        State: the mono samples preceding ``x`` (updated in place).
-    win : float64 (window,)
+    mono : float32 (n * hop,)
+        Mono downmix of the new samples (a whole number of hops).
+    left, right : float32 (n * hop,)
+        The first two channels (both equal to ``mono`` for mono input).
+    hist : float32 (window - hop,)
+        State: the mono samples preceding ``mono`` (updated in place).
+    win : float32 (window,)
         Analysis window.
     out_frames : float32 (n, window)
         Windowed frames, each ending at the end of its hop.
-    out_mono : float64 (n * hop,)
-        Mono downmix of ``x``.
     out_td : float64 (n, 6)
-        Per hop: RMS dBFS, peak dBFS, left, right, mid and side energies (mono: all in mid).
+        Per hop: RMS dBFS (mean channel power), peak dBFS, left, right, mid and side energies.
     """
     n = out_frames.shape[0]
-    ch = x.shape[1]
     w = win.shape[0]
     h = hist.shape[0]
-    tot = x.shape[0]
-    buf = np.empty(h + tot)  # hist ++ mono, so every frame is one contiguous slice
+    tot = mono.shape[0]
+    buf = np.empty(h + tot, dtype=np.float32)  # hist ++ mono: every frame is one contiguous slice
     buf[:h] = hist
-    inv = 1.0 / ch
-    for i in range(tot):
-        acc = 0.0
-        for c in range(ch):
-            acc += x[i, c]
-        buf[h + i] = acc * inv
-    out_mono[:] = buf[h:]
+    buf[h:] = mono
     for t in range(n):
-        base = h + t * hop
-        e = 0.0
-        pk = 0.0
-        for i in range(t * hop, (t + 1) * hop):
-            for c in range(ch):
-                v = x[i, c]
-                e += v * v
-                pk = max(pk, abs(v))
         l2 = 0.0
         r2 = 0.0
         s2 = 0.0
-        if ch >= 2:
-            for i in range(t * hop, (t + 1) * hop):
-                a = x[i, 0]
-                b = x[i, 1]
-                l2 += a * a
-                r2 += b * b
-                s2 += 0.25 * (a - b) * (a - b)
-            m2 = 0.5 * (l2 + r2) - s2  # sum of ((a+b)/2)^2, since (a+b)^2 + (a-b)^2 = 2a^2 + 2b^2
-        else:
-            m2 = e
-        out_td[t, 0] = 10.0 * np.log10(e * inv / hop + 1e-12)  # mean channel power
+        pk = 0.0
+        for i in range(t * hop, (t + 1) * hop):
+            a = np.float64(left[i])
+            b = np.float64(right[i])
+            l2 += a * a
+            r2 += b * b
+            s2 += 0.25 * (a - b) * (a - b)
+            pk = max(pk, max(abs(a), abs(b)))
+        m2 = 0.5 * (l2 + r2) - s2  # sum of ((a+b)/2)^2, since (a+b)^2 + (a-b)^2 = 2a^2 + 2b^2
+        out_td[t, 0] = 10.0 * np.log10(0.5 * (l2 + r2) / hop + 1e-12)
         out_td[t, 1] = 20.0 * np.log10(pk + 1e-12)
         out_td[t, 2] = l2 / hop
         out_td[t, 3] = r2 / hop
         out_td[t, 4] = m2 / hop
         out_td[t, 5] = s2 / hop
-        start = base + hop - w  # frame ends at the end of this hop
+        start = h + (t + 1) * hop - w  # frame ends at the end of this hop
         for k in range(w):
             out_frames[t, k] = buf[start + k] * win[k]
     hist[:] = buf[tot:]
 
 
-@njit(cache=True, fastmath=True)
-def spectral_kernel(mags, bin_logband, n_logbands, logband_named, bin_named, bin_log2f,
+@njit(cache=True, fastmath=True, error_model="numpy")
+def spectral_kernel(spec, mag_scale, bin_logband, n_logbands, logband_named, bin_named, bin_log2f,
                     voice_lo, voice_hi, prev_log, out_flux_named, out_band_pow, out_centroid,
                     out_voiced, out_logbands):
     """Per-hop spectral features from magnitude frames.
 
     Parameters
     ----------
-    mags : float64 (n, n_bins)
-        Magnitude spectra of the analysis frames (window-sum normalized).
+    spec : complex64 (n, n_bins)
+        Spectra of the analysis frames; magnitudes are taken here (cheaper than a separate
+        numpy pass) and scaled by ``mag_scale`` (window-sum normalization).
     bin_logband, bin_named : int64 (n_bins,)
         Log band / named band of each FFT bin, -1 where a bin belongs to none.
     logband_named : int64 (n_logbands,)
@@ -125,10 +110,15 @@ def spectral_kernel(mags, bin_logband, n_logbands, logband_named, bin_named, bin
         SuperFlux per named band (n, 6), power per named band (n, 6), log2 centroid (n,),
         voicing 0..1 (n,), and log-compressed log bands (n, n_logbands).
     """
-    n, n_bins = mags.shape
+    n, n_bins = spec.shape
+    mags = np.empty(n_bins)
     lb = np.zeros(n_logbands)
     cur = np.zeros(n_logbands)
     for t in range(n):
+        for k in range(n_bins):
+            re = np.float64(spec[t, k].real)
+            im = np.float64(spec[t, k].imag)
+            mags[k] = np.sqrt(re * re + im * im) * mag_scale
         lb[:] = 0.0
         for k in range(6):
             out_band_pow[t, k] = 0.0
@@ -136,7 +126,7 @@ def spectral_kernel(mags, bin_logband, n_logbands, logband_named, bin_named, bin
         num = 0.0
         den = 0.0
         for k in range(n_bins):
-            m = mags[t, k]
+            m = mags[k]
             b = bin_logband[k]
             if b >= 0:
                 lb[b] += m
@@ -153,7 +143,7 @@ def spectral_kernel(mags, bin_logband, n_logbands, logband_named, bin_named, bin
         cnt = 0
         prod = 1.0
         for k in range(voice_lo, voice_hi):
-            m = mags[t, k] + 1e-9
+            m = mags[k] + 1e-9
             prod *= m
             asum += m
             cnt += 1
@@ -181,7 +171,7 @@ def spectral_kernel(mags, bin_logband, n_logbands, logband_named, bin_named, bin
         prev_log[:] = cur
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _one_pole(y, x, up_s, down_s, dt):
     """Attack/release smoothing; time constants in seconds, frame-rate independent."""
     tau = up_s if x > y else down_s
@@ -190,7 +180,7 @@ def _one_pole(y, x, up_s, down_s, dt):
     return y + (x - y) * (1.0 - np.exp(-dt / tau))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def dynamics_kernel(t_end, hop_s, td, band_pow, flux_named, centroid, voiced,
                     gate_db, state, band_ref, band_env, band_hit, band_pres,
                     band_fmean, band_fprev, band_armed, act_weights, c_onset_s,
@@ -338,7 +328,7 @@ def dynamics_kernel(t_end, hop_s, td, band_pow, flux_named, centroid, voiced,
         out_scalars[t, 7] = odf
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def band_pow_db_voice(band_pow, t):
     """Speech-band power (low-mid + mid + high-mid, 250 Hz..6 kHz) in dB."""
     return 10.0 * np.log10(band_pow[t, 2] + band_pow[t, 3] + 0.5 * band_pow[t, 4] + 1e-20)

@@ -14,13 +14,14 @@ What a clip maker can rely on:
   never leaves a half file under the final name; ``abort()`` (Ctrl-C) finishes a playable partial
   clip; write errors (disk full) raise ``OutputError`` and remove the ``.part`` file.
 
-Quality presets (speeds from ``benchmarks/bench_encode.py`` on the 2-core dev box, 1280x720):
+Quality presets (CPU per 1280x720 frame, all threads, from ``benchmarks/bench_encode.py`` on the
+2-core dev box; a real scene on software GL costs ~100+ ms per frame on top):
 
-- ``draft``: x264 ultrafast, crf 28, 8x8dct on (keeps the High profile; costs nothing).
-- ``normal``: x264 veryfast, crf 20.
-- ``high``: x264 veryfast, crf 17. Preset ``medium`` encodes ~3x slower for a few percent fewer
-  bytes; veryfast is the slowest preset that leaves room for rendering at 720p30 on 2 cores.
-- ``lossless``: x264 ultrafast, crf 0 (High 4:4:4 Predictive; bit-exact YUV; very large files).
+- ``draft``: x264 ultrafast, crf 28, 8x8dct on (keeps the High profile): ~14 ms, ~3.9 Mbit/s.
+- ``normal``: x264 veryfast, crf 20: ~39 ms, ~4.0 Mbit/s.
+- ``high``: x264 veryfast, crf 17: ~40 ms, ~5.1 Mbit/s. Presets faster/fast/medium cost 66/80/100
+  ms for no fewer bytes at the same crf, so they cannot keep 720p30 render+encode near real time.
+- ``lossless``: x264 ultrafast, crf 0 (High 4:4:4 Predictive, exact YUV): ~18 ms, ~110 Mbit/s.
 
 HEVC (libx265) uses the same speed presets with crf 32/24/21 and x265 lossless; ProRes (prores_ks,
 ``.mov`` only, yuv422p10le, 24-bit PCM audio) maps draft/normal/high to LT/standard/HQ.
@@ -244,8 +245,8 @@ class _Encoder:
 
     def _mux_audio(self, samples: np.ndarray, ctx) -> None:
         if ctx.format.name == "s32":  # pcm_s24le takes the top 24 bits of s32
-            planar = (np.clip(samples, -1.0, 1.0) * 8388607.0).round().astype(np.int32) << 8
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planar.reshape(1, -1)),
+            packed = (np.clip(samples, -1.0, 1.0) * 8388607.0).round().astype(np.int32) << 8
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(packed.reshape(1, -1)),
                                                format="s32", layout=ctx.layout)
         else:
             frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples.T), format="fltp",
