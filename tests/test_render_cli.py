@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from reactor.audio.decode import AudioClip
-from reactor.output.video import probe
+from reactor.output.probe import probe
 from reactor.presets import load_preset
 from reactor.render_job import render_clip
 from tests import signals

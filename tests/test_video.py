@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from reactor.errors import OutputError
-from reactor.output.video import VideoSink, probe
+from reactor.output.probe import probe
+from reactor.output.video import VideoSink
 
 W, H, SR = 64, 48, 48000
 
