@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reactor import imageio  # noqa: E402
+from reactor import demo_image  # noqa: E402
 from reactor.analysis.analyzer import StreamingAnalyzer, warm_up  # noqa: E402
 from reactor.audio.decode import AudioClip  # noqa: E402
 from reactor.audio.demo import demo_clip  # noqa: E402
@@ -83,7 +83,7 @@ def main() -> int:
     clip = _segment(args.seconds)
     warm_up()
     ctx = create_context(headless=True)
-    image, depth = imageio.demo_image(w, h), imageio.demo_depth(w, h)
+    image, depth = demo_image.demo_image(w, h), demo_image.demo_depth(w, h)
     rows = []
     print(f"{args.size} @ {args.fps:g} fps, {args.seconds:g} s of the demo groove, median of {args.repeats}")
     print(f"{'preset':<12} {'render fps':>10} {'encode fps':>10} {'clip x rt':>10}")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-import numpy as np
 
 from reactor.errors import UsageError
 
@@ -89,7 +88,7 @@ def run_render(args) -> int:
 
 def _images(args, preset, width: int, height: int):
     """Load and fit the reference image and depth; apply --mouth; demo image for --demo."""
-    from reactor import imageio
+    from reactor import demo_image, imageio
 
     image = depth = None
     if args.image:
@@ -99,9 +98,9 @@ def _images(args, preset, width: int, height: int):
         if not getattr(args, "demo", False):
             raise UsageError(f"preset '{preset.name}' animates an image: give --image IMG "
                              f"(or use --demo, or an abstract preset; see 'reactor presets')")
-        image = imageio.demo_image(width, height)
-        depth = imageio.demo_depth(width, height)
-        regions = imageio.demo_regions(width, height)
+        image = demo_image.demo_image(width, height)
+        depth = demo_image.demo_depth(width, height)
+        regions = demo_image.demo_regions(width, height)
         preset = _with_region(preset, "mouth", regions["mouth"], strict=False)
     if args.depth:
         depth_img = imageio.fit(imageio.load_image(args.depth), width, height, mode=args.fit)

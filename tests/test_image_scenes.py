@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from reactor.features import Features
-from reactor.imageio import DEMO_HEAD, DEMO_MOUTH
+from reactor.demo_image import DEMO_HEAD, DEMO_MOUTH
 from reactor.render.renderer import Renderer
 from tests.render_util import gl_ctx, groove_features, region_change, render_frames  # noqa: F401
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from reactor import imageio
+from reactor import demo_image, imageio
 from reactor.errors import ImageError
 
 
@@ -152,27 +152,27 @@ def test_fit_accepts_single_channel_depth():
 
 
 def test_demo_image_has_a_face_where_it_says():
-    img = imageio.demo_image(640, 360)
+    img = demo_image.demo_image(640, 360)
     assert img.shape == (360, 640, 4) and img.dtype == np.float32
-    x, y, w, h = imageio.DEMO_MOUTH
+    x, y, w, h = demo_image.DEMO_MOUTH
     mouth = img[int(y * 360):int((y + h) * 360), int(x * 640):int((x + w) * 640), :3]
     lips = mouth[..., 0] - mouth[..., 1]
     assert (lips > 0.45).mean() > 0.15, "red lips in the mouth region"
     assert (mouth.sum(axis=2) < 0.6).any(), "a dark gap between the lips"
-    hx, hy, hw, hh = imageio.DEMO_HEAD
+    hx, hy, hw, hh = demo_image.DEMO_HEAD
     head = img[int(hy * 360):int((hy + hh) * 360), int(hx * 640):int((hx + hw) * 640), :3]
     skin = (head[..., 0] > 0.7) & (head[..., 1] > 0.45) & (head[..., 2] > 0.3) & (head[..., 2] < 0.65)
     assert skin.mean() > 0.2
-    assert imageio.demo_regions(1920, 1080)["mouth"] == pytest.approx(imageio.DEMO_MOUTH)
+    assert demo_image.demo_regions(1920, 1080)["mouth"] == pytest.approx(demo_image.DEMO_MOUTH)
 
 
 def test_depth_estimate_is_a_soft_map_with_the_subject_near():
-    img = imageio.demo_image(320, 180)
+    img = demo_image.demo_image(320, 180)
     d = imageio.estimate_depth(img)
     assert d.shape == (180, 320) and d.dtype == np.float32
     assert 0.0 <= d.min() and d.max() <= 1.0
     face = d[60:100, 140:180].mean()
     corners = np.mean([d[:20, :20].mean(), d[:20, -20:].mean()])
     assert face > corners + 0.3
-    drawn = imageio.demo_depth(320, 180)
+    drawn = demo_image.demo_depth(320, 180)
     assert drawn[80, 160] > drawn[10, 10] + 0.5

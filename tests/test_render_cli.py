@@ -48,11 +48,11 @@ def _clip(samples) -> AudioClip:
 
 
 def _render(tmp_path, name, samples, preset="pulse", **kw):
-    from reactor import imageio
+    from reactor import demo_image
 
     out = tmp_path / name
     render_clip(_clip(samples), preset=load_preset(preset), out_path=str(out), width_px=192, height_px=108,
-                fps=30.0, image=imageio.demo_image(192, 108), quality="lossless", progress=False, **kw)
+                fps=30.0, image=demo_image.demo_image(192, 108), quality="lossless", progress=False, **kw)
     return frames_of(out)
 
 

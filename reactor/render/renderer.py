@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from reactor import imageio
+from reactor import demo_image, imageio
 from reactor.errors import ReactorError
 from reactor.features import SCALARS, Features
 from reactor.render.passes import FeedbackTarget, Presenter, draw_fullscreen, fullscreen_vao
@@ -143,7 +143,7 @@ class Renderer:
         w, h = self.width_px, self.height_px
         self._image_src, self._depth_src = image, depth
         if image is None:
-            fitted = imageio.demo_image(w, h)
+            fitted = demo_image.demo_image(w, h)
         else:
             fitted = imageio.fit(_as_float(image), w, h, mode="cover")
             if fitted.ndim == 3 and fitted.shape[2] == 4 and fitted[..., 3].min() < 1.0:
@@ -152,7 +152,7 @@ class Renderer:
                 a = fitted[..., 3:4]
                 fitted = np.concatenate([fitted[..., :3] * a + 0.06 * (1.0 - a), np.ones_like(a)], axis=2)
         if depth is None and image is None:
-            depth_px = imageio.demo_depth(w, h)  # drawn with the picture: exact, not estimated
+            depth_px = demo_image.demo_depth(w, h)  # drawn with the picture: exact, not estimated
         elif depth is None:
             depth_px = imageio.estimate_depth(fitted)
         else:
