@@ -37,7 +37,7 @@ BEAT_DELAY_S = 0.008
 ACT_POWER = 2.0
 """Contrast applied to the beat activation before the tracker sees it (see beats.forward_kernel)."""
 
-MAX_BATCH_HOPS = 128
+MAX_BATCH_HOPS = 256
 """Hops analysed per kernel call at most (large blocks are split; results are identical)."""
 
 OBS_LAMBDA = 16.0
@@ -138,8 +138,9 @@ class StreamingAnalyzer:
         self._downbeats = DownbeatTracker()
         self._bar_pos_next = 0
         self._last_beat_hop = 0
-        self._lowband_ring = np.zeros((256, L.n_low))
-        self._lowflux_ring = np.zeros(256)
+        # per-hop cues for the downbeat tracker: must hold a batch plus the longest beat
+        self._lowband_ring = np.zeros((2 * MAX_BATCH_HOPS, L.n_low))
+        self._lowflux_ring = np.zeros(2 * MAX_BATCH_HOPS)
         self._hop_index = 0
         self._last = _LastHop.empty()
         self._webaudio = WebAudioAnalyser()
@@ -192,13 +193,7 @@ class StreamingAnalyzer:
         n = x.shape[0] // H
         frames = np.empty((n, L.window), dtype=np.float32)
         td = np.empty((n, 6))
-        if self.channels == 1:
-            mono = left = right = np.ascontiguousarray(x[:, 0])
-        else:
-            left, right = np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(x[:, 1])
-            mono = left + right if self.channels == 2 else x.sum(axis=1, dtype=np.float32)
-            mono *= np.float32(1.0 / self.channels)
-        K.frame_kernel(mono, left, right, self._hist, self._win32, H, frames, td)
+        K.frame_kernel(x, self._hist, self._win32, H, frames, td)
         spec = scipy.fft.rfft(frames, axis=1)
         t_end = (self._samples_done + H * np.arange(1, n + 1)) / self.sample_rate_hz
         self._samples_done += n * H
@@ -208,7 +203,7 @@ class StreamingAnalyzer:
         cent = np.zeros(n)
         voiced = np.zeros(n)
         logb = np.zeros((n, L.n_logbands))
-        K.spectral_kernel(spec, L.mag_scale, L.bin_logband, L.n_logbands, L.logband_named, L.bin_named, L.bin_log2f,
+        K.spectral_kernel(spec, L.mag_scale, L.lb_edges, L.logband_named, L.nb_edges, L.bin_log2f,
                           L.voice_lo, L.voice_hi, self._prev_log, flux, bpow, cent, voiced, logb)
         band = np.zeros((n, 6, 4))
         onset = np.zeros((n, 2))
@@ -237,10 +232,11 @@ class StreamingAnalyzer:
         ev = self.events
         n = t_end.shape[0]
         ring_n = self._lowband_ring.shape[0]
-        for j in np.flatnonzero(onset[:, 0] > 0.0):
-            ev.onset_times_s.append(float(onset[j, 1]))
-            ev.onset_emitted_s.append(float(t_end[j]))
-            ev.onset_strength.append(float(onset[j, 0]))
+        fired = np.flatnonzero(onset[:, 0] > 0.0)
+        if fired.size:
+            ev.onset_times_s.extend(onset[fired, 1].tolist())
+            ev.onset_emitted_s.extend(t_end[fired].tolist())
+            ev.onset_strength.extend(onset[fired, 0].tolist())
         start = self._hop_index
         idx = np.arange(start, start + n) % ring_n
         self._lowband_ring[idx] = lowbands
@@ -249,9 +245,13 @@ class StreamingAnalyzer:
             g = start + j
             seg_len = min(g - self._last_beat_hop, ring_n)
             if seg_len > 0 and self._last_beat_hop > 0:
-                seg = np.arange(g - seg_len, g) % ring_n
-                vec = self._lowband_ring[seg].mean(axis=0)
-                hit = float(self._lowflux_ring[seg[: max(1, min(4, seg_len))]].max())
+                a, b = (g - seg_len) % ring_n, g % ring_n
+                if a < b:  # contiguous in the ring (the usual case): slices, no fancy indexing
+                    vec = self._lowband_ring[a:b].mean(axis=0)
+                else:
+                    vec = np.concatenate([self._lowband_ring[a:], self._lowband_ring[:b]]).mean(axis=0)
+                head = min(4, seg_len)
+                hit = max(float(self._lowflux_ring[(a + i) % ring_n]) for i in range(head))
                 pos, meter, _ = self._downbeats.step(vec, min(1.0, hit / 4.0))
                 self._bar_pos_next = (pos + 1) % meter
             self._last_beat_hop = g

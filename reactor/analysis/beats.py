@@ -29,7 +29,9 @@ B_COUNT = 4  # beats emitted
 B_PREV_PHASE = 5  # beat phase at the previous hop
 B_ACT_MEAN = 6  # slow mean of the activation (removed before autocorrelation)
 B_HOP = 7  # hops processed (ring index of the activation history)
-N_BEAT_STATE = 8
+B_MAP_TEMPO = 8  # index of the most likely tempo at the last hop
+B_TOT_OVER_BEST = 9  # total mass / best state's mass at the last full pass
+N_BEAT_STATE = 10
 COMB = 4  # multiples of the beat interval summed by the tempo salience
 
 
@@ -93,7 +95,7 @@ def make_state_space(*, fps: float, min_bpm: float = 55.0, max_bpm: float = 215.
                       tempo_weight=tempo_weight, n_states=int(iv.sum()))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, fastmath=True, error_model="numpy")
 def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, salience_gain,
                    intervals, offsets, trans, src_lo, src_hi, tempo_weight, alpha, heads,
                    beat_state, act_hist, acf, sal_w, active_s, out_beats, out_phase):
@@ -113,6 +115,7 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
     L = acf.shape[0]
     decay = np.exp(-hop_s / 4.0)  # autocorrelation memory ~4 s
     n_ref = 0.5 * fps  # interval of 120 BPM
+    lag_min = intervals.min() - 1
     for t in range(n):
         # --- tempo salience (octave choice): running autocorrelation of the mean-removed
         # activation, summed over COMB multiples of each beat interval. The true beat period
@@ -126,7 +129,7 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
         act_hist[hl] = x
         act_hist[hl + L] = x
         base = hl + L
-        for lag in range(1, L):
+        for lag in range(lag_min, L):  # the comb never reads shorter lags
             acf[lag] = decay * acf[lag] + x * act_hist[base - lag]
         beat_state[B_HOP] = h + 1
         if h % 4 == 0:
@@ -170,26 +173,42 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
             N = intervals[i]
             for p in range(region):
                 alpha[offsets[i] + (heads[i] + p) % N] *= ratio
-        # --- find the most likely state; renormalize only when the scale drifts (the
-        # recursion is scale-free, so a full pass every hop would be wasted work)
-        tot = 0.0
-        best = -1.0
-        bi = 0
-        bslot = 0
-        for k in range(alpha.shape[0]):
-            v = alpha[k]
-            tot += v
-            if v > best:
-                best = v
-                bslot = k
-        if tot > 1e30 or tot < 1e-30:
-            inv = 1.0 / tot
+        # --- find the most likely state. Every 4th hop: a full pass, which also measures the
+        # total mass (for confidence and renormalization). In between the best state can only
+        # have moved by a beat-completion transition, so it is sought among the tempi near the
+        # last best one: a quarter of the work, and any far jump is caught within 3 hops.
+        if h % 4 == 0:
+            tot = 0.0
+            best = -1.0
+            bslot = 0
             for k in range(alpha.shape[0]):
-                alpha[k] *= inv
-            tot = 1.0
+                v = alpha[k]
+                tot += v
+                if v > best:
+                    best = v
+                    bslot = k
+            if tot > 1e30 or tot < 1e-30:
+                inv = 1.0 / tot
+                for k in range(alpha.shape[0]):
+                    alpha[k] *= inv
+                best *= inv
+                tot = 1.0
+            beat_state[B_TOT_OVER_BEST] = tot / best
+        else:
+            prev = int(beat_state[B_MAP_TEMPO])
+            best = -1.0
+            bslot = 0
+            for k in range(offsets[max(0, prev - 3)], offsets[min(nt - 1, prev + 3)] + intervals[min(nt - 1, prev + 3)]):
+                v = alpha[k]
+                if v > best:
+                    best = v
+                    bslot = k
+            tot = best * beat_state[B_TOT_OVER_BEST]
+        bi = 0
         for i in range(nt):
             if offsets[i] <= bslot:
                 bi = i
+        beat_state[B_MAP_TEMPO] = bi
         N = intervals[bi]
         pos = (bslot - offsets[bi] - heads[bi] + N) % N
         # confidence: posterior mass on the winning tempo and its neighbours

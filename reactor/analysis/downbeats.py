@@ -48,19 +48,25 @@ class DownbeatTracker:
         self._prev = beat_vec.copy()
         cue = novelty + 0.5 * float(low_hit)
         best = (-1e9, 4, 0)
+        decay = self._decay
         for m in METERS:
             scores, counts = self._scores[m], self._counts[m]
             slot = self._index % m
+            k = 0
+            top = -1e30
+            total = 0.0
             for i in range(m):
-                scores[i] *= self._decay
-                counts[i] *= self._decay
-            scores[slot] += cue
-            counts[slot] += 1.0
-            mean = [sc / max(c, 1e-9) for sc, c in zip(scores, counts)]
-            k = max(range(m), key=mean.__getitem__)
-            total = sum(mean)
-            others = (total - mean[k]) / (m - 1)
-            contrast = (mean[k] - others) / (total / m + 1e-9)
+                scores[i] *= decay
+                counts[i] *= decay
+                if i == slot:
+                    scores[i] += cue
+                    counts[i] += 1.0
+                mean = scores[i] / counts[i] if counts[i] > 1e-9 else 0.0
+                total += mean
+                if mean > top:
+                    top, k = mean, i
+            others = (total - top) / (m - 1)
+            contrast = (top - others) / (total / m + 1e-9)
             if m == 3:
                 contrast *= 0.85  # 4/4 is far more common: ask 3/4 to win clearly
             if contrast > best[0]:

@@ -33,6 +33,8 @@ class SpectralLayout:
     logband_named: np.ndarray  # int64 (n_logbands,)
     n_low: int  # log bands below LOW_BAND_MAX_HZ (they come first)
     bin_named: np.ndarray  # int64 (n_bins,)
+    lb_edges: np.ndarray  # int64 (n_logbands + 1,): log band b is bins lb_edges[b]:lb_edges[b+1]
+    nb_edges: np.ndarray  # int64 (7,): the same for the named bands
     bin_log2f: np.ndarray  # float64 (n_bins,)
     voice_lo: int
     voice_hi: int
@@ -62,9 +64,20 @@ def make_layout(*, window: int, sample_rate_hz: int) -> SpectralLayout:
     return SpectralLayout(
         window=window, win=win, mag_scale=2.0 / win.sum(), bin_logband=bin_logband,
         n_logbands=len(uniq), logband_named=logband_named, n_low=int(np.sum(centres < LOW_BAND_MAX_HZ)),
-        bin_named=bin_named, bin_log2f=np.log2(f_safe), voice_lo=lo, voice_hi=max(hi, lo + 1),
+        bin_named=bin_named, lb_edges=_edges(bin_logband, len(uniq)), nb_edges=_edges(bin_named, 6),
+        bin_log2f=np.log2(f_safe), voice_lo=lo, voice_hi=max(hi, lo + 1),
         act_weights=act, spec64_weights=_spec64(f), spec64_tilt_db=_tilt(),
     )
+
+
+def _edges(bin_band: np.ndarray, n_bands: int) -> np.ndarray:
+    """Start bin of each band plus the end of the last, for a non-decreasing band-per-bin map."""
+    idx = np.flatnonzero(bin_band >= 0)
+    bands = bin_band[idx]
+    if np.any(np.diff(bands) < 0) or np.any(np.diff(idx) != 1):
+        raise ValueError("band map is not contiguous and ascending")
+    starts = idx[0] + np.searchsorted(bands, np.arange(n_bands + 1))
+    return starts.astype(np.int64)
 
 
 def _named(freq_hz: float) -> int:
