@@ -2,7 +2,7 @@
 
 Over 60 s of dev-set audio (48 kHz stereo), median of 5 runs:
 
-- reactor ``StreamingAnalyzer.process`` fed blocks of 1024 and 8192 samples, and a render loop at
+- reactor ``StreamingAnalyzer.process`` fed blocks of 1024, 8192 and 65536 samples (offline analysis uses 65536), and a render loop at
   60 fps (``process`` of the samples up to frame n, then ``snapshot(n / 60)``),
 - aubio ``tempo("default")`` alone and ``onset("hfc")`` / ``onset("specflux")`` alone (1024/512,
   fed hop by hop, mono prepared once outside the timing),
@@ -118,7 +118,7 @@ def reactor_rows(audio: np.ndarray, runs: int) -> list[tuple]:
     warm.process(audio[: 2 * SAMPLE_RATE_HZ])  # compile (or load cached kernels) before timing
     warm.snapshot(2.0)
     rows = []
-    for block in (1024, 8192):
+    for block in (1024, 8192, 65536):
         n = len(audio) // block
 
         def make(block=block):
