@@ -62,7 +62,7 @@ def _scalar_table() -> dict[str, tuple[str, str, str]]:
             "tempo_confidence": ("", "0..1", "Confidence of the tempo/phase estimate."),
             "beat_phase": ("", "0..1", "Phase within the current beat; 0 on the beat."),
             "beat_pulse": ("", "0..1", "1 exactly on each (predicted) beat, decaying over ~1/4 beat."),
-            "beat_count": ("", ">= 0", "Number of beats so far."),
+            "beat_count": ("", ">= 0", "Index of the current beat: 0 from the first beat on (and before it), +1 per beat."),
             "bar_phase": ("", "0..1", "Phase within the current bar; 0 on the downbeat."),
             "downbeat_pulse": ("", "0..1", "Like beat_pulse, on downbeats only."),
             "downbeat_confidence": ("", "0..1", "Confidence that bar_phase is right; ignore bars below ~0.5."),

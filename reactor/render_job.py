@@ -94,7 +94,7 @@ def _images(args, preset, width: int, height: int):
     if args.image:
         image = imageio.load_image(args.image)
         image = imageio.fit(image, width, height, mode=args.fit)
-    elif getattr(args, "demo", False) or preset.uses_image():
+    elif preset.uses_image():
         if not getattr(args, "demo", False):
             raise UsageError(f"preset '{preset.name}' animates an image: give --image IMG "
                              f"(or use --demo, or an abstract preset; see 'reactor presets')")

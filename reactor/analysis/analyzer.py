@@ -329,7 +329,7 @@ class StreamingAnalyzer:
         pos = ev.beat_bar_position[k - 1] % meter
         dconf = ev.downbeat_confidence[k - 1]
         bars = sum(1 for p in ev.beat_bar_position[:k] if p == 0)
-        out.update(beat_phase=phase, beat_count=float(k), beat_pulse=pulse, bar_phase=(pos + phase) / meter,
+        out.update(beat_phase=phase, beat_count=float(k - 1), beat_pulse=pulse, bar_phase=(pos + phase) / meter,
                    beats_per_bar=float(meter), downbeat_pulse=pulse if pos == 0 else 0.0,
                    downbeat_confidence=dconf, bar_count=float(bars))
         return out
