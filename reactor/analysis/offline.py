@@ -118,7 +118,7 @@ def _collect(an: StreamingAnalyzer, *, duration_s: float) -> Analysis:
     down = beats[(pos == 0) & (conf >= DOWNBEAT_MIN_CONFIDENCE)]
     return Analysis(
         duration_s=duration_s, sample_rate_hz=an.sample_rate_hz, hop_s=an.hop_s,
-        tempo_bpm=_overall_tempo(beats, np.array(ev.tempo_bpm)[keep]),
+        tempo_bpm=_overall_tempo(beats),
         beat_times_s=beats, beat_emitted_s=emitted, downbeat_times_s=down,
         onset_times_s=np.array(ev.onset_times_s), onset_emitted_s=np.array(ev.onset_emitted_s),
         onset_strength=np.array(ev.onset_strength), times_s=times, level=level, bands=bands,
@@ -127,7 +127,7 @@ def _collect(an: StreamingAnalyzer, *, duration_s: float) -> Analysis:
     )
 
 
-def _overall_tempo(beats: np.ndarray, tempo_at_beats: np.ndarray) -> float:
+def _overall_tempo(beats: np.ndarray) -> float:
     """One tempo for the whole clip: the median inter-beat interval after the tracker settled."""
     if beats.size < 4:
         return 0.0
