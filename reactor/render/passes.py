@@ -7,7 +7,10 @@ this frame's output as ``u_pass_<name>``; earlier passes see last frame's.
 
 ``Presenter`` turns the half-float output into 8-bit pixels with triangular-PDF dither (so dark
 gradients and feedback trails do not band after H.264), into its own RGBA8 framebuffer stored
-upside down so that a single ``read_into`` yields rows top first.
+upside down so that a single ``read_into`` yields rows top first. An output pass that no pass
+reads back (no ``u_prev``, no ``u_pass_<its target>``) skips it: the renderer compiles it with
+``DITHER_EPILOGUE``, the same dither, into an 8-bit target, saving a full-screen pass per frame
+(9 ms at 720p on llvmpipe); its readback flips rows on the CPU (under 1 ms).
 """
 
 from __future__ import annotations
@@ -16,42 +19,69 @@ import numpy as np
 
 from reactor.render.programs import VERTEX_SHADER
 
+# The dither, shared by the present pass and by output passes that dither themselves
+# (``DITHER_EPILOGUE``), so both give the same bytes for the same colour and pixel.
+_DITHER_GLSL = """
+// Interleaved gradient noise (Jimenez 2014): one dot product and two fracts per sample. On a
+// CPU rasterizer (Mesa llvmpipe, 1280x720) this pass took 9 ms against 16 ms with three PCG
+// integer hashes per pixel; a plain copy takes 6 ms.
+float reactor_ign(vec2 p) {
+    return fract(52.9829189 * fract(dot(p, vec2(0.06711056, 0.00583715))));
+}
+
+// Triangular-PDF dither of +-1 LSB per channel of c (0..1) at noise position p: the sum of two
+// noise samples at unrelated offsets. The amplitude fades to zero at pure black and white so
+// flat black stays flat (cheaper to encode, no sparkle).
+vec3 reactor_dither(vec3 c, vec2 p) {
+    vec3 n = vec3(reactor_ign(p) + reactor_ign(p + vec2(47.0, 17.0)),
+                  reactor_ign(p + vec2(13.0, 71.0)) + reactor_ign(p + vec2(89.0, 5.0)),
+                  reactor_ign(p + vec2(29.0, 43.0)) + reactor_ign(p + vec2(61.0, 97.0))) - 1.0;
+    vec3 amp = clamp(min(c, 1.0 - c) * 255.0, 0.0, 1.0);
+    return clamp(c + n * amp / 255.0, 0.0, 1.0);
+}
+"""
+
 _PRESENT_SHADER = """#version 330 core
 in vec2 v_uv;
 out vec4 fragColor;
 uniform sampler2D u_src;
-uniform int u_readback;   // 1: exact texel copy, flipped vertically for top-row-first readback
-
+uniform int u_mode;        // 0: dithered, scaled (window); 1: dithered exact texel copy, flipped
+                           // vertically for top-row-first readback; 2: scaled copy, no dither
 uniform vec2 u_jitter;     // per-frame offset of the noise pattern, from the frame seed
-
-// Interleaved gradient noise (Jimenez 2014): one dot product and two fracts per sample. On a
-// CPU rasterizer (Mesa llvmpipe, 1280x720) this pass took 9 ms against 16 ms with three PCG
-// integer hashes per pixel; a plain copy takes 6 ms.
-float ign(vec2 p) {
-    return fract(52.9829189 * fract(dot(p, vec2(0.06711056, 0.00583715))));
-}
-
+""" + _DITHER_GLSL + """
 void main() {
     vec3 c;
     ivec2 px = ivec2(gl_FragCoord.xy);
-    if (u_readback == 1) {
+    if (u_mode == 1) {
         ivec2 size = textureSize(u_src, 0);
         c = texelFetch(u_src, ivec2(px.x, size.y - 1 - px.y), 0).rgb;
     } else {
         c = texture(u_src, v_uv).rgb;
     }
+    if (u_mode == 2) {
+        fragColor = vec4(c, 1.0);
+        return;
+    }
     c = clamp(c, 0.0, 1.0);
-    // Triangular-PDF dither of +-1 LSB per channel: the sum of two noise samples at unrelated
-    // offsets. The amplitude fades to zero at pure black and white so flat black stays flat
-    // (cheaper to encode, no sparkle).
-    vec2 p = gl_FragCoord.xy + u_jitter;
-    vec3 n = vec3(ign(p) + ign(p + vec2(47.0, 17.0)),
-                  ign(p + vec2(13.0, 71.0)) + ign(p + vec2(89.0, 5.0)),
-                  ign(p + vec2(29.0, 43.0)) + ign(p + vec2(61.0, 97.0))) - 1.0;
-    vec3 amp = clamp(min(c, 1.0 - c) * 255.0, 0.0, 1.0);
-    fragColor = vec4(clamp(c + n * amp / 255.0, 0.0, 1.0), 1.0);
+    fragColor = vec4(reactor_dither(c, gl_FragCoord.xy + u_jitter), 1.0);
 }
 """
+
+DITHER_EPILOGUE = _DITHER_GLSL + """
+uniform vec2 reactor_jitter;   // as the present pass's u_jitter
+uniform float reactor_height;  // output height in pixels
+
+// The scene's main, then the present pass's dither, into an 8-bit target. The noise is taken
+// where the present pass would take it for this pixel (its buffer is upside down), so the bytes
+// are those of the present pass up to the half-float rounding it no longer sees.
+void main() {
+    reactor_scene_main();
+    vec3 c = clamp(fragColor.rgb, 0.0, 1.0);
+    vec2 p = vec2(gl_FragCoord.x, reactor_height - gl_FragCoord.y);
+    fragColor = vec4(reactor_dither(c, p + reactor_jitter), 1.0);
+}
+"""
+"""GLSL appended (with ``programs.wrap_main``) to an output pass that dithers its own output."""
 
 
 def _frame_seed(frame: int) -> int:
@@ -60,6 +90,12 @@ def _frame_seed(frame: int) -> int:
     x ^= x >> 16
     x = (x * 0x85EBCA6B) & 0xFFFFFFFF
     return x ^ (x >> 13)
+
+
+def dither_jitter(frame: int) -> tuple[float, float]:
+    """The noise offset of frame ``frame`` in pixels (``u_jitter`` / ``reactor_jitter``)."""
+    seed = _frame_seed(frame)
+    return float(seed & 1023), float((seed >> 10) & 1023)
 
 
 def fullscreen_vao(ctx, program):
@@ -102,6 +138,11 @@ class FeedbackTarget:
         return self._textures[self._read]
 
     @property
+    def read_fbo(self):
+        """The framebuffer of ``read``."""
+        return self._fbos[self._read]
+
+    @property
     def write_fbo(self):
         """The framebuffer to draw the next frame into."""
         return self._fbos[1 - self._read]
@@ -134,27 +175,38 @@ class Presenter:
         self._texture = ctx.texture((width_px, height_px), 4)
         self._fbo = ctx.framebuffer(color_attachments=[self._texture])
         self._fbo.clear(0.0, 0.0, 0.0, 1.0)
+        self._scratch = np.empty((height_px, width_px, 3), np.uint8)
 
-    def _draw(self, source, frame: int, *, readback: bool) -> None:
+    def _draw(self, source, frame: int, *, mode: int) -> None:
         source.use(location=0)
-        seed = _frame_seed(frame)
-        self._program["u_jitter"].value = (float(seed & 1023), float((seed >> 10) & 1023))
-        self._program["u_readback"].value = 1 if readback else 0
+        self._program["u_jitter"].value = dither_jitter(frame)
+        self._program["u_mode"].value = mode
         draw_fullscreen(self._vao)
 
     def present(self, source, *, frame: int) -> None:
         """Dither ``source`` (a texture of the output size) into the readback buffer."""
         self._fbo.use()
-        self._draw(source, frame, readback=True)
+        self._draw(source, frame, mode=1)
 
-    def present_to(self, source, framebuffer, *, frame: int, viewport: tuple[int, int, int, int]) -> None:
-        """Draw ``source`` upright, dithered and scaled to ``viewport`` (x, y, w, h) of ``framebuffer``."""
+    def present_to(self, source, framebuffer, *, frame: int, viewport: tuple[int, int, int, int],
+                   dither: bool = True) -> None:
+        """Draw ``source`` upright and scaled to ``viewport`` (x, y, w, h) of ``framebuffer``.
+
+        ``dither=False`` for a source that is already dithered 8-bit colour.
+        """
         framebuffer.use()
         framebuffer.viewport = viewport
-        self._draw(source, frame, readback=False)
+        self._draw(source, frame, mode=0 if dither else 2)
 
-    def read_rgb(self) -> np.ndarray:
-        """A new ``uint8 (height, width, 3)`` array of the last presented frame, top row first."""
+    def read_rgb(self, upright_fbo=None) -> np.ndarray:
+        """A new ``uint8 (height, width, 3)`` array of the last frame, top row first.
+
+        ``upright_fbo``: read this output-size 8-bit framebuffer (bottom row first, as drawn)
+        and flip it on the CPU, instead of the present pass's buffer.
+        """
+        if upright_fbo is not None:
+            upright_fbo.read_into(self._scratch, components=3, alignment=1)
+            return self._scratch[::-1].copy()
         out = np.empty((self.height_px, self.width_px, 3), np.uint8)
         self._fbo.read_into(out, components=3, alignment=1)
         return out

@@ -102,6 +102,32 @@ class ShaderSource:
             return self.origins[line - 1]
         return display_path(self.path), line
 
+    def references(self, name: str) -> bool:
+        """Whether the scene's own code (not the generated parts) names identifier ``name``.
+
+        ``//`` comments are ignored; other mentions count, so the answer errs towards True.
+        """
+        word = re.compile(rf"\b{re.escape(name)}\b")
+        return any(word.search(text.split("//", 1)[0])
+                   for text, (file, _) in zip(self.text.splitlines(), self.origins)
+                   if not file.startswith("<"))
+
+
+def wrap_main(source: ShaderSource, epilogue: str, *, renamed: str = "reactor_scene_main") -> ShaderSource:
+    """``source`` with its ``main`` renamed to ``renamed`` and ``epilogue`` (GLSL) appended.
+
+    The epilogue defines the new ``main`` (which calls ``renamed()``). The rename is a
+    ``#define`` after the header, so every original line keeps its ``file:line`` origin;
+    generated lines map to ``<wrap>``.
+    """
+    lines = source.text.splitlines()
+    head = next((i for i, (file, _) in enumerate(source.origins) if file != "<header>"), len(lines))
+    extra = epilogue.splitlines()
+    text = lines[:head] + [f"#define main {renamed}"] + lines[head:] + ["#undef main"] + extra
+    origins = (source.origins[:head] + (("<wrap>", 1),) + source.origins[head:]
+               + tuple(("<wrap>", i + 2) for i in range(len(extra) + 1)))
+    return ShaderSource(path=source.path, text="\n".join(text) + "\n", origins=origins)
+
 
 def standard_header(*, pass_targets: Sequence[str] = (), skip: Iterable[str] = ()) -> list[str]:
     """Lines of the generated header: version, varyings and every standard uniform.

@@ -3,6 +3,9 @@
 Runs on the thread that owns the GL context (the main thread). Every GL object is created in
 ``__init__`` (or on ``set_image``/``reload``) and reused: ``render`` allocates nothing on the GPU.
 Same inputs give the same pixels: the only randomness is the dither, seeded by the frame count.
+
+When nothing reads the output pass back (see ``_fusable``) it dithers its own output into an 8-bit
+target and the separate present pass is skipped; otherwise ``Presenter`` dithers it.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from typing import Callable, Mapping
 import numpy as np
 
 from reactor import demo_image, imageio
-from reactor.errors import ReactorError
+from reactor.errors import ReactorError, ShaderError
 from reactor.features import SCALARS, Features
-from reactor.render.passes import FeedbackTarget, Presenter, draw_fullscreen, fullscreen_vao
-from reactor.render.programs import compile_program
+from reactor.render.passes import (DITHER_EPILOGUE, FeedbackTarget, Presenter, dither_jitter, draw_fullscreen,
+                                   fullscreen_vao)
+from reactor.render.programs import compile_program, wrap_main
 from reactor.render.scenes import SceneInfo, load_scene
 from reactor.render.textures import AudioTextures, image_bytes, make_noise_texture
 
@@ -74,29 +78,58 @@ class Renderer:
         self._presenter = Presenter(ctx, width_px=self.width_px, height_px=self.height_px)
         self._passes: list[_Pass] = []
         self._targets: dict[str, FeedbackTarget] = {}
+        self._dither = None  # (jitter, height) uniforms of a self-dithering output pass
         self._build(self.scene)
 
     # -- building -------------------------------------------------------------------------
     def _build(self, info: SceneInfo) -> None:
         sources = info.sources()
         programs = []
+        fused = False
         try:
-            for source in sources:
+            for source in sources[:-1]:
                 programs.append(compile_program(self.ctx, source))
+            if self._fusable(info, sources[-1], programs):
+                try:
+                    programs.append(compile_program(self.ctx, wrap_main(sources[-1], DITHER_EPILOGUE)))
+                    fused = True
+                except ShaderError:  # report the scene's own error, or (a name clash) do without
+                    pass
+            if not fused:
+                programs.append(compile_program(self.ctx, sources[-1]))
         except Exception:
             for p in programs:
                 p.release()
             raise
         self._release_passes()
-        for spec in info.passes:
-            size = (max(1, round(self.width_px * spec.scale)), max(1, round(self.height_px * spec.scale)))
-            self._targets[spec.target] = FeedbackTarget(self.ctx, size_px=size, float_target=spec.float_target)
+        for i, spec in enumerate(info.passes):
+            size = self._size(spec)
+            float_target = spec.float_target and not (fused and i == len(info.passes) - 1)
+            self._targets[spec.target] = FeedbackTarget(self.ctx, size_px=size, float_target=float_target)
         for spec, program in zip(info.passes, programs):
             self._passes.append(self._bind(program, self._targets[spec.target]))
+        last = programs[-1]
+        # Either uniform is optimized away when the scene's colour is constant black or white.
+        self._dither = (last.get("reactor_jitter", None), last.get("reactor_height", None)) if fused else None
         self.scene = info
         self._used = frozenset(n for p in self._passes for n in _uniform_names(p.program))
         if {"u_image", "u_depth"} & self._used and self._image_tex is None:
             self.set_image(self._image_src, depth=self._depth_src)
+
+    def _size(self, spec) -> tuple[int, int]:
+        return max(1, round(self.width_px * spec.scale)), max(1, round(self.height_px * spec.scale))
+
+    def _fusable(self, info: SceneInfo, last_source, earlier_programs) -> bool:
+        """Whether the output pass can dither itself: no pass reads its target back.
+
+        Its target must be exactly the output size and neither it (``u_prev``,
+        ``u_pass_<target>``) nor an earlier pass (``u_pass_<target>``) may sample it.
+        """
+        spec = info.passes[-1]
+        own = f"u_pass_{spec.target}"
+        return (self._size(spec) == (self.width_px, self.height_px)
+                and not any(last_source.references(n) for n in ("u_prev", own))
+                and not any(own in _uniform_names(p) for p in earlier_programs))
 
     def _bind(self, program, target: FeedbackTarget) -> _Pass:
         names = _uniform_names(program)
@@ -189,6 +222,12 @@ class Renderer:
         self._audio.update(features, time_s=time_s, used=self._used)
         scalars = features.scalars
         defaults = self.scene.params
+        if self._dither is not None:
+            jitter, height = self._dither
+            if jitter is not None:
+                jitter.value = dither_jitter(self.frame)
+            if height is not None:
+                height.value = float(self.height_px)
         for rp in self._passes:
             w, h = rp.target.size_px
             frame_values = {"u_time": float(time_s), "u_dt": float(dt_s), "u_frame": self.frame,
@@ -207,21 +246,31 @@ class Renderer:
             rp.target.write_fbo.use()
             draw_fullscreen(rp.vao)
             rp.target.swap()
-        self._presenter.present(self.output_texture, frame=self.frame)
+        if self._dither is None:
+            self._presenter.present(self.output_texture, frame=self.frame)
         self.frame += 1
 
     @property
     def output_texture(self):
-        """The last pass's latest output (RGBA16F), e.g. for a live window."""
+        """The last pass's latest output, e.g. for a live window: RGBA16F, or RGBA8 already
+        dithered when the output pass dithers itself (``self_dithered``)."""
         return self._passes[-1].target.read
+
+    @property
+    def self_dithered(self) -> bool:
+        """Whether the output pass dithers itself (no separate present pass)."""
+        return self._dither is not None
 
     def read_rgb(self) -> np.ndarray:
         """The last rendered frame, dithered, as a new ``uint8 (height, width, 3)``, top row first."""
+        if self._dither is not None:
+            return self._presenter.read_rgb(self._passes[-1].target.read_fbo)
         return self._presenter.read_rgb()
 
     def present_to(self, framebuffer, *, viewport: tuple[int, int, int, int]) -> None:
         """Draw the last frame, dithered and upright, into ``viewport`` of ``framebuffer`` (a window)."""
-        self._presenter.present_to(self.output_texture, framebuffer, frame=self.frame, viewport=viewport)
+        self._presenter.present_to(self.output_texture, framebuffer, frame=self.frame, viewport=viewport,
+                                   dither=self._dither is None)
 
     def reload(self, scene=None) -> None:
         """Recompile this scene (or switch to ``scene``) in place, keeping the output size.

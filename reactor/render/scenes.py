@@ -136,7 +136,8 @@ def _toml_info(path: Path) -> SceneInfo:
         if not isinstance(scale, (int, float)) or not 0.0 < scale <= 1.0:
             raise ShaderError(f"{where}.scale: must be a number in (0, 1], got {scale!r}")
         last = i == len(raw) - 1
-        # The output pass is always half-float: the present pass dithers it down to 8 bits.
+        # The output pass is always half-float: the present pass dithers it down to 8 bits (or, when
+        # nothing reads it back, the renderer compiles it to dither itself into an 8-bit target).
         passes.append(PassSpec(shader=shader, target=target, scale=float(scale),
                                float_target=last or bool(table.get("float", False))))
         params.update(parse_params(shader))
