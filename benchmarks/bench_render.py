@@ -3,7 +3,8 @@
     python benchmarks/bench_render.py [--frames 30] [--scenes pulse,tunnel] [--sizes 1280x720,1920x1080]
 
 Columns (medians over ``--frames`` frames after 3 warm-up frames, synthetic 128 BPM features):
-render fps (draw all passes + dithered present, waited for with ``ctx.finish``), readback fps
+render fps (draw all passes and the dither, fused into the last pass where the scene allows,
+else a separate present pass; waited for with ``ctx.finish``), readback fps
 (our ``read_rgb``: one ``read_into`` of a buffer already flipped on the GPU, rows top first),
 naive readback fps (what one would write first: ``fbo.read()`` then ``np.flipud`` copy), and
 both together (what an offline render gets before encoding). On llvmpipe figures vary with load.
@@ -49,7 +50,8 @@ def bench_scene(ctx, scene: str, width_px: int, height_px: int, frames: int) -> 
             r.read_rgb()
         render_s = _median_s(lambda i: render(3 + i), frames)
         read_s = _median_s(lambda i: r.read_rgb(), frames)
-        fbo = r._presenter._fbo  # the same 8-bit buffer, read the obvious way
+        # the same 8-bit buffer, read the obvious way (the fused output pass's own, or the presenter's)
+        fbo = r._passes[-1].target.read_fbo if r.self_dithered else r._presenter._fbo
         naive_s = _median_s(lambda i: np.flipud(np.frombuffer(fbo.read(components=3), np.uint8)
                                                  .reshape(height_px, width_px, 3)).copy(), frames)
         both_s = _median_s(lambda i: (render(3 + i % frames), r.read_rgb()), frames)
