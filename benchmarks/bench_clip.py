@@ -39,10 +39,7 @@ from reactor.render_job import render_clip  # noqa: E402
 
 
 def _segment(seconds: float) -> AudioClip:
-    clip = demo_clip()
-    a = 8 * clip.sample_rate_hz
-    b = a + int(seconds * clip.sample_rate_hz)
-    return AudioClip(samples=clip.samples[a:b].copy(), sample_rate_hz=clip.sample_rate_hz, source="demo")
+    return demo_clip().trimmed(8.0, seconds)
 
 
 def render_only(ctx, preset, clip, w, h, fps, image, depth):
@@ -53,7 +50,8 @@ def render_only(ctx, preset, clip, w, h, fps, image, depth):
     frames = []
     t0 = time.perf_counter()
     for i in range(n):
-        eng.step(clock.time_of(i), clip.samples[clock.sample_of(i - 1) if i else 0:clock.sample_of(i)])
+        a, b = clock.sample_span(i)
+        eng.step(clock.time_of(i), clip.samples[a:b])
         frames.append(r.read_rgb())
     dt = time.perf_counter() - t0
     r.release()

@@ -91,22 +91,10 @@ def load_clip(args):
     if args.demo:
         from reactor.audio.demo import demo_clip
 
-        clip = demo_clip()
-        return _trim(clip, args.start, args.duration), "demo"
+        return demo_clip().trimmed(args.start, args.duration), "demo"
     if not args.audio:
         raise UsageError("give an audio file, or --demo for the built-in track")
     return load_audio(args.audio, start_s=args.start, duration_s=args.duration), args.audio
-
-
-def _trim(clip, start_s: float, duration_s: float | None):
-    from reactor.audio.decode import AudioClip
-    from reactor.errors import AudioError
-
-    a = int(round(start_s * clip.sample_rate_hz))
-    if a >= clip.samples.shape[0]:
-        raise AudioError(f"{clip.source}: --start {start_s:g} s is past the end ({clip.duration_s:.2f} s)")
-    b = clip.samples.shape[0] if duration_s is None else a + int(round(duration_s * clip.sample_rate_hz))
-    return AudioClip(samples=clip.samples[a:b].copy(), sample_rate_hz=clip.sample_rate_hz, source=clip.source)
 
 
 def _cmd_analyze(args) -> int:

@@ -81,6 +81,10 @@ class OfflineClock:
         """Index of the first sample *after* frame ``n``'s time (the analyzer has all before it)."""
         return int(round(n * self.sample_rate_hz / self.fps))
 
+    def sample_span(self, n: int) -> tuple[int, int]:
+        """(start, stop) of the samples that arrive between frame ``n - 1`` and frame ``n``."""
+        return (self.sample_of(n - 1) if n else 0), self.sample_of(n)
+
     def frame_count(self, duration_s: float) -> int:
         """Frames covering ``duration_s`` so the video lasts as long as the audio (within a frame)."""
         return max(1, int(round(duration_s * self.fps)))

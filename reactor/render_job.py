@@ -154,7 +154,7 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
         done = 0
         try:
             for n in range(n_frames):
-                a, b = clock.sample_of(n - 1) if n else 0, clock.sample_of(n)
+                a, b = clock.sample_span(n)
                 engine.step(clock.time_of(n), clip.samples[a:b])
                 sink.write_frame(renderer.read_rgb())
                 done = n + 1

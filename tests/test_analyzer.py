@@ -232,3 +232,14 @@ def test_features_are_frozen():
         f.spectrum[0] = 1.0
     with pytest.raises(TypeError):
         f.scalars["level"] = 1.0  # type: ignore[index]
+
+
+def test_bar_count_counts_the_downbeats_so_far():
+    g = signals.groove(bpm=120.0, bars=12)
+    an, snaps = run(g.samples, snap_fps=10.0)
+    ev = an.events
+    for f in snaps[::7]:
+        k = sum(1 for b in ev.beat_times_s if b <= f.time_s)
+        expected = sum(1 for p in ev.beat_bar_position[:k] if p == 0)
+        assert f["bar_count"] == expected
+    assert snaps[-1]["bar_count"] >= 8

@@ -233,3 +233,18 @@ def test_bad_ranges_raise(encoded, kwargs, words):
     with pytest.raises(AudioError, match=words) as err:
         load_audio(path, **kwargs)
     assert path in str(err.value)
+
+
+def test_trimmed_clip_cuts_by_exact_sample_and_refuses_a_start_past_the_end():
+    from reactor.audio.decode import AudioClip
+    from reactor.errors import AudioError
+
+    x = np.arange(48000 * 2, dtype=np.float32).reshape(-1, 2) / 1e6
+    clip = AudioClip(samples=x, sample_rate_hz=48000, source="t", repaired=3)
+    part = clip.trimmed(0.25, 0.5)
+    assert part.samples.shape == (24000, 2) and part.samples[0, 0] == x[12000, 0] and part.repaired == 3
+    assert clip.trimmed(0.75).samples.shape[0] == 12000  # to the end
+    with pytest.raises(AudioError, match="past the end"):
+        clip.trimmed(1.0)
+    with pytest.raises(AudioError, match="duration"):
+        clip.trimmed(0.0, -1.0)

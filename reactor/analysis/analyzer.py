@@ -18,7 +18,7 @@ import numpy as np
 import scipy.fft
 
 from reactor.analysis import kernels as K
-from reactor.analysis.beats import B_PHASE_REF, COMB, N_BEAT_STATE, forward_kernel, make_state_space
+from reactor.analysis.beats import B_LAST_BEAT, B_PHASE_REF, COMB, N_BEAT_STATE, forward_kernel, make_state_space
 from reactor.analysis.downbeats import DownbeatTracker
 from reactor.analysis.spectral import SpectralLayout, make_layout
 from reactor.analysis.webaudio import FFT_SIZE, WebAudioAnalyser
@@ -60,6 +60,7 @@ class Events:
     beat_times_s: list[float] = field(default_factory=list)
     beat_emitted_s: list[float] = field(default_factory=list)
     beat_bar_position: list[int] = field(default_factory=list)
+    bar_count: list[int] = field(default_factory=list)  # downbeats up to and including each beat
     downbeat_confidence: list[float] = field(default_factory=list)
     tempo_bpm: list[float] = field(default_factory=list)
 
@@ -134,7 +135,7 @@ class StreamingAnalyzer:
         self._acf = np.zeros(lags)
         self._sal_w = np.ones(len(sp.intervals))
         self._beat = np.zeros(N_BEAT_STATE)
-        self._beat[0] = -1e9
+        self._beat[B_LAST_BEAT] = -1e9
         self._downbeats = DownbeatTracker()
         self._bar_pos_next = 0
         self._last_beat_hop = 0
@@ -216,14 +217,15 @@ class StreamingAnalyzer:
         beats = np.zeros((n, 2))
         phase = np.zeros((n, 3))
         sp = self._space
-        forward_kernel(act, t_end, self.hop_s, BEAT_DELAY_S, self._beat_region, ACT_POWER, OBS_LAMBDA, SALIENCE_GAIN, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi, sp.tempo_weight,
+        forward_kernel(act, t_end, self.hop_s, BEAT_DELAY_S, self._beat_region, ACT_POWER, OBS_LAMBDA,
+                       SALIENCE_GAIN, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi, sp.tempo_weight,
                        self._alpha, self._heads, self._beat, self._act_hist, self._acf, self._sal_w,
                        sc[:, 5], beats, phase)
         self._collect_events(t_end, onset, beats, phase, logb[:, : L.n_low], flux)
         self._last = _LastHop(t_end=float(t_end[-1]), rms_db=float(td[-1, 0]), peak_db=float(td[-1, 1]),
                               band=band[-1].copy(), scalars=sc[-1].copy(), phase=phase[-1].copy(),
-                              mag=np.abs(spec[-1]).astype(np.float64) * L.mag_scale, ref_db=float(self._dyn[K.S_REF_DB]),
-                              gate=float(self._dyn[K.S_GATE]))
+                              mag=np.abs(spec[-1]).astype(np.float64) * L.mag_scale,
+                              ref_db=float(self._dyn[K.S_REF_DB]), gate=float(self._dyn[K.S_GATE]))
         if self._record:
             self._chunks.append({"t": t_end, "rms_db": td[:, 0], "peak_db": td[:, 1], "band": band,
                                  "scalars": sc, "act": act, "phase": phase})
@@ -258,6 +260,7 @@ class StreamingAnalyzer:
             ev.beat_times_s.append(float(beats[j, 0]))
             ev.beat_emitted_s.append(float(t_end[j]))
             ev.beat_bar_position.append(int(self._bar_pos_next))
+            ev.bar_count.append((ev.bar_count[-1] if ev.bar_count else 0) + (self._bar_pos_next == 0))
             ev.downbeat_confidence.append(float(self._downbeats.confidence))
             ev.tempo_bpm.append(float(phase[j, 0]))
         self._hop_index += n
@@ -301,10 +304,9 @@ class StreamingAnalyzer:
         out = {"tempo_bpm": bpm, "tempo_confidence": conf}
         override = self._tempo_source(t) if self._tempo_source is not None else None
         if override is not None:
-            obpm, ophase, ocount = override
-            period = 60.0 / obpm
+            obpm, ophase, ocount = override  # pulse decays over a quarter beat, as the detector's
             out.update(tempo_bpm=float(obpm), tempo_confidence=1.0, beat_phase=float(ophase) % 1.0,
-                       beat_count=float(ocount), beat_pulse=float(np.exp(-(ophase % 1.0) * period / (period / 4))))
+                       beat_count=float(ocount), beat_pulse=float(np.exp(-4.0 * (ophase % 1.0))))
             out.update(bar_phase=((ocount % 4) + ophase % 1.0) / 4.0, beats_per_bar=4.0,
                        downbeat_pulse=out["beat_pulse"] if ocount % 4 == 0 else 0.0,
                        downbeat_confidence=0.0, bar_count=float(ocount // 4))
@@ -328,10 +330,9 @@ class StreamingAnalyzer:
         meter = self._downbeats.meter
         pos = ev.beat_bar_position[k - 1] % meter
         dconf = ev.downbeat_confidence[k - 1]
-        bars = sum(1 for p in ev.beat_bar_position[:k] if p == 0)
         out.update(beat_phase=phase, beat_count=float(k - 1), beat_pulse=pulse, bar_phase=(pos + phase) / meter,
                    beats_per_bar=float(meter), downbeat_pulse=pulse if pos == 0 else 0.0,
-                   downbeat_confidence=dconf, bar_count=float(bars))
+                   downbeat_confidence=dconf, bar_count=float(ev.bar_count[k - 1]))
         return out
 
     def _spectrum64(self) -> np.ndarray:

@@ -86,6 +86,17 @@ class AudioClip:
         """Number of channels (columns of ``samples``)."""
         return self.samples.shape[1]
 
+    def trimmed(self, start_s: float = 0.0, duration_s: float | None = None) -> "AudioClip":
+        """The part from ``start_s`` lasting ``duration_s`` (to the end if None), by exact sample,
+        as :func:`load_audio` trims a file. Raises ``AudioError`` naming the source."""
+        _check_args(self.source, self.sample_rate_hz, start_s, duration_s)
+        a = int(round(start_s * self.sample_rate_hz))
+        if a >= self.samples.shape[0]:
+            raise AudioError(f"{self.source}: start {start_s:g} s is past the end ({self.duration_s:.2f} s)")
+        b = None if duration_s is None else a + int(round(duration_s * self.sample_rate_hz))
+        return AudioClip(samples=self.samples[a:b], sample_rate_hz=self.sample_rate_hz, source=self.source,
+                         repaired=self.repaired)
+
     def mono(self) -> np.ndarray:
         """Mean of all channels, float32 shape ``(n,)`` (a new writable array)."""
         if self.channels == 1:
