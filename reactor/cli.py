@@ -53,6 +53,23 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--codec", choices=("h264", "hevc", "prores"), default="h264")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
 
+    b = sub.add_parser("batch", help="render a catalogue of clips (JOBS.toml or --audio-dir), locally or on Ray")
+    b.add_argument("jobs", nargs="?", metavar="JOBS.toml", help="jobs file: defaults at the top, one [[job]] per clip")
+    b.add_argument("--audio-dir", metavar="DIR", help="one job per audio file in DIR (instead of a jobs file)")
+    b.add_argument("-o", "--output-dir", metavar="OUTDIR", help="with --audio-dir: where the clips go")
+    b.add_argument("--image", metavar="IMG", help="with --audio-dir: reference image for every clip")
+    b.add_argument("--preset", metavar="NAME|FILE", help="with --audio-dir: preset for every clip")
+    b.add_argument("--size", metavar="WxH", help="with --audio-dir: frame size (default 1280x720)")
+    b.add_argument("--aspect", choices=("16:9", "9:16", "1:1", "4:5"), help="with --audio-dir: size from aspect")
+    b.add_argument("--fps", type=float, help="with --audio-dir: frames per second (default 30)")
+    b.add_argument("--quality", choices=("draft", "normal", "high", "lossless"), help="with --audio-dir")
+    b.add_argument("--workers", type=int, metavar="N", help="local processes (default: one per two cores)")
+    b.add_argument("--ray", nargs="?", const="auto", metavar="ADDRESS",
+                   help="run the jobs as tasks on an existing Ray cluster (default address: auto)")
+    b.add_argument("--dry-run", action="store_true", help="validate and list what would be rendered or skipped")
+    b.add_argument("--json-report", metavar="PATH", help="write per-job results as JSON ('-' for stdout)")
+    b.add_argument("--no-progress", action="store_true", help="no progress line (failures are still reported)")
+
     pr = sub.add_parser("presets", help="list presets")
     pr.add_argument("--json", action="store_true", help="machine-readable list")
 
@@ -126,6 +143,18 @@ def _cmd_render(args) -> int:
     return run_render(args)
 
 
+def _cmd_batch(args) -> int:
+    from reactor.batch.command import batch_command
+
+    if args.jobs is None and args.ray and args.ray.endswith(".toml"):  # `--ray jobs.toml`: no address given
+        args.jobs, args.ray = args.ray, "auto"
+    settings = {k: getattr(args, k) for k in ("image", "preset", "size", "aspect", "fps", "quality")
+                if getattr(args, k) is not None}
+    return batch_command(jobs_file=args.jobs, audio_dir=args.audio_dir, output_dir=args.output_dir,
+                         settings=settings, workers=args.workers, ray_address=args.ray, dry_run=args.dry_run,
+                         report_path=args.json_report, progress=not args.no_progress)
+
+
 def _cmd_presets(args) -> int:
     from reactor.presets import list_presets
 
@@ -154,7 +183,8 @@ def _cmd_scenes(args) -> int:
     return 0
 
 
-_COMMANDS = {"analyze": _cmd_analyze, "render": _cmd_render, "presets": _cmd_presets, "scenes": _cmd_scenes}
+_COMMANDS = {"analyze": _cmd_analyze, "render": _cmd_render, "batch": _cmd_batch, "presets": _cmd_presets,
+             "scenes": _cmd_scenes}
 
 
 if __name__ == "__main__":  # pragma: no cover
