@@ -1,4 +1,5 @@
-"""One progress display for a whole batch: jobs done, audio-hours rendered, x real time, ETA.
+"""One progress display for a whole batch: jobs done, audio rendered (h:mm:ss of
+clip), x real time, ETA.
 
 Progress moves when jobs finish (that is what object refs and futures report). On a terminal
 the line is redrawn in place; elsewhere (logs, CI) one line is printed per finished job, with
@@ -21,7 +22,9 @@ if TYPE_CHECKING:
 
 
 class BatchProgress:
-    """``jobs 12/40 (1 failed, 3 skipped) | 0.41 audio-h rendered | 3.2x real time | ETA 0:21:10``.
+    """``jobs 12/40 (1 failed, 3 skipped) | audio 2:10:00/8:00:00 rendered | 3.2x real time | ETA 1:49:30``.
+
+    Audio is counted in hours:minutes:seconds of clip rendered (skipped jobs are not counted).
 
     Parameters
     ----------
@@ -55,7 +58,9 @@ class BatchProgress:
         parts = [f"jobs {self.finished}/{self.total_jobs}" + (f" ({', '.join(extra)})" if extra else "")]
         elapsed_s = max(self._clock() - self._start_s, 1e-9)
         speed = self.rendered_audio_s / elapsed_s
-        parts.append(f"{self.rendered_audio_s / 3600:.2f} audio-h rendered")
+        audio = _clock_text(self.rendered_audio_s)
+        parts.append(f"audio {audio}/{_clock_text(self.total_audio_s)} rendered" if self.total_audio_s > 0
+                     else f"audio {audio} rendered")
         parts.append(f"{speed:.2f}x real time")
         left_s = max(self.total_audio_s - self.rendered_audio_s, 0.0)
         if self.finished >= self.total_jobs:
