@@ -257,3 +257,27 @@ def test_batch_progress_counts_jobs_audio_speed_and_eta():
     assert "job[2] failed: b.wav: b.wav: file not found" in out.getvalue()
     bar.add(Outcome(3, "skipped"), J)
     assert bar.line().startswith("jobs 3/4 (1 failed, 1 skipped) |")
+
+
+def test_leftovers_of_a_killed_run_are_removed_and_never_taken_for_clips(tmp_path):
+    from reactor.batch.run import run_batch
+
+    jobs = tmp_path / "jobs.toml"
+    jobs.write_text('[[job]]\naudio = "Song [live].wav"\n')
+    (tmp_path / ".Song [live].partial-123-abc.mp4.part").write_bytes(b"half a clip")  # kill -9 mid-render
+    (tmp_path / "Song [live].mp4").write_bytes(b"a file from somewhere else")  # no done marker
+    result = run_batch(load_jobs(jobs), progress=False, stream=io.StringIO())
+    assert not result.ok and "not found" in result.outcomes[1].error
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Song [live].mp4", "jobs.toml"]
+
+
+def test_ray_missing_is_one_line_saying_what_to_install(tmp_path, monkeypatch):
+    from reactor.batch import ray_backend
+    from reactor.batch.work import Task
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    (tmp_path / "jobs.toml").write_text('[[job]]\naudio = "a.wav"\n')
+    task = Task(job=load_jobs(tmp_path / "jobs.toml")[0], temp_path=str(tmp_path / ".a.partial-x.mp4"),
+                fingerprint="x")
+    with pytest.raises(BatchError, match=r"reactor\[cluster\]"):
+        list(ray_backend.execute([task], address=None))

@@ -20,6 +20,8 @@ from reactor.batch.work import Outcome, Task
 
 SYSTEM_RETRIES = 2
 """Times Ray re-runs a task whose worker process or node died."""
+_CANCEL_WAIT_S = 10.0
+"""Longest wait, after Ctrl-C, for cancelled tasks to end."""
 
 
 def _render_task(task: Task) -> Outcome:
@@ -68,6 +70,8 @@ def execute(tasks: Sequence[Task], *, address: str | None, cpus_per_task: float 
     finally:
         for ref in refs:  # only when stopped early: what is left is cancelled
             ray.cancel(ref, force=True)
+        if refs:  # let the killed workers go before the caller removes their temporary files
+            ray.wait(list(refs), num_returns=len(refs), timeout=_CANCEL_WAIT_S)
         if connected_here:
             ray.shutdown()
 

@@ -91,16 +91,21 @@ def run_batch(jobs: Sequence[Job], *, workers: int | None = None, ray_address: s
     stream = stream if stream is not None else sys.stderr
     token = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
     for job in jobs:  # leftovers of a run that was killed (kill -9, power cut): never a result
-        os.makedirs(os.path.dirname(job.output), exist_ok=True)
+        try:
+            os.makedirs(os.path.dirname(job.output), exist_ok=True)
+        except OSError as e:
+            raise BatchError(f"{job.label}.output: cannot make folder {os.path.dirname(job.output)} "
+                             f"({e.strerror or e})") from None
         for stale in stale_temp_files(job.output):
             remove_quietly(stale)
     tasks, known = plan(jobs, token=token)
     result = BatchResult(jobs=list(jobs))
     bar = BatchProgress(total_jobs=len(jobs), total_audio_s=_planned_audio_s(tasks), stream=stream,
                         enabled=progress)
+    by_index = {j.index: j for j in jobs}
     for o in known:
         result.outcomes[o.index] = o
-        bar.add(o, _job_by_index(jobs, o.index))
+        bar.add(o, by_index[o.index])
     if use_ray:
         from reactor.batch import ray_backend
 
@@ -111,7 +116,7 @@ def run_batch(jobs: Sequence[Job], *, workers: int | None = None, ray_address: s
     try:
         for o in outcomes:
             result.outcomes[o.index] = o
-            bar.add(o, _job_by_index(jobs, o.index))
+            bar.add(o, by_index[o.index])
     except KeyboardInterrupt:
         result.interrupted = True
         raise
@@ -162,10 +167,6 @@ def _close(gen) -> None:
     close: Callable[[], None] | None = getattr(gen, "close", None)
     if close is not None:
         close()
-
-
-def _job_by_index(jobs: Sequence[Job], index: int) -> Job:
-    return jobs[index - 1] if jobs[index - 1].index == index else next(j for j in jobs if j.index == index)
 
 
 def _missing_input(job: Job) -> str | None:

@@ -9,6 +9,7 @@ runs, when its output exists and its marker records the same job (fingerprint) a
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -67,7 +68,8 @@ def stale_temp_files(output: str) -> list[Path]:
     p = Path(output)
     if not p.parent.is_dir():
         return []
-    return sorted(p.parent.glob(f".{p.stem}.partial-*{p.suffix}*"))
+    pattern = f".{glob.escape(p.stem)}.partial-*{glob.escape(p.suffix)}*"  # names may hold [ ] * ?
+    return sorted(p.parent.glob(pattern))
 
 
 def marker_path(output: str) -> str:
@@ -86,8 +88,10 @@ def fingerprint(job: Job) -> str:
     for key in ("audio", "image"):
         path = fields[key]
         if path:
+            if key == "image" and not os.path.exists(path):
+                path = path.rsplit("@", 1)[0]  # a frame of a video: `clip.mp4@12.5`
             try:
-                st = os.stat(path.rsplit("@", 1)[0] if not os.path.exists(path) else path)
+                st = os.stat(path)
                 fields[f"{key}_stat"] = [st.st_size, st.st_mtime_ns]
             except OSError:
                 fields[f"{key}_stat"] = None
