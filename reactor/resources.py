@@ -1,8 +1,8 @@
 """Where presets and shaders are found: the user's folders first, then the built-in ones.
 
-Built-in data ships inside the package (``reactor._data.presets``, ``reactor._data.shaders``;
-see ``reactor/_data/__init__.py``) and is located through the import system, so it is found the
-same way in a wheel, an editable install and a source checkout, never by walking up from a file.
+Built-in data ships inside the package (``reactor/_data/presets``, ``reactor/_data/shaders``;
+see ``reactor/_data/__init__.py``) and is located with ``importlib.resources``, so an installed
+reactor (a wheel, ``pip install``, pipx, a container image) uses its own copy wherever it lives.
 
 Search order for a name (the first match wins, so a user file can shadow a built-in one):
 
@@ -18,7 +18,7 @@ A shader folder holds scenes (``*.frag``, multipass ``*.toml``) in itself or in 
 
 from __future__ import annotations
 
-import importlib.util
+import importlib.resources
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +49,12 @@ class DataDir:
 def builtin_dir(kind: str) -> Path:
     """The built-in ``"presets"`` or ``"shaders"`` folder of the imported reactor.
 
+    An installed package holds it as ``reactor/_data/<kind>``. In a source tree (editable install
+    or ``PYTHONPATH``) the folder is the checkout's top-level ``<kind>/``, which ``pyproject.toml``
+    maps into the package when it is built; that is used only when the package has no copy and
+    the folder above it is a reactor checkout. The package must be installed as files (not
+    zipped): shaders are read and included by path.
+
     Raises
     ------
     ReactorError
@@ -56,10 +62,13 @@ def builtin_dir(kind: str) -> Path:
     """
     if kind not in ("presets", "shaders"):
         raise ValueError(f"kind must be 'presets' or 'shaders', got {kind!r}")
-    spec = importlib.util.find_spec(f"reactor._data.{kind}")
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        if Path(location).is_dir():
-            return Path(location)
+    anchor = Path(str(importlib.resources.files("reactor._data")))
+    inside = anchor / kind
+    if inside.is_dir():
+        return inside
+    checkout = anchor.parents[1]
+    if (checkout / "pyproject.toml").is_file() and (checkout / kind).is_dir():
+        return checkout / kind
     raise ReactorError(f"the built-in {kind} are missing from this installation of reactor "
                        f"(reinstall it: pip install --force-reinstall reactor)")
 
