@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 import reactor
 from reactor import resources
 from reactor.cli import main
+from reactor.preset_schema import read_toml
 from reactor.presets import list_presets, load_preset
 from reactor.render.programs import build_source
 from reactor.render.scenes import list_scenes, load_scene
@@ -97,7 +97,7 @@ def test_a_user_lib_file_cannot_change_a_built_in_scene(tmp_path, monkeypatch) -
 
 
 def test_packages_and_metadata_in_pyproject_match_the_tree() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    project = read_toml(ROOT / "pyproject.toml")
     listed = set(project["tool"]["setuptools"]["packages"])
     on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "reactor").rglob("__init__.py")}
     assert on_disk - listed == set(), "add these packages to [tool.setuptools] packages in pyproject.toml"
