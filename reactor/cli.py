@@ -155,7 +155,15 @@ def _cmd_batch(args) -> int:
                          report_path=args.json_report, progress=not args.no_progress)
 
 
+def _print_folders(dirs) -> None:
+    """The folders searched, in order, each with its origin and whether it exists."""
+    print("\nsearched in this order (the first file with a name wins):")
+    for d in dirs:
+        print(f"  {d.origin:<18} {d.path}{'' if d.path.is_dir() else '  (not there)'}")
+
+
 def _cmd_presets(args) -> int:
+    from reactor import resources
     from reactor.presets import list_presets
 
     rows = list_presets()
@@ -165,21 +173,27 @@ def _cmd_presets(args) -> int:
     for r in rows:
         tags = ",".join(r.tags)
         img = "image" if r.image else "     "
-        err = f"  [broken: {r.error}]" if getattr(r, "error", None) else ""
-        print(f"{r.name:<16} {r.scene:<12} {img}  {tags:<20} {r.description}{err}")
+        err = f"  [broken: {r.error}]" if r.error else ""
+        print(f"{r.name:<16} {r.scene:<12} {img}  {r.origin:<9} {tags:<20} {r.description}{err}")
+    _print_folders(resources.preset_dirs())
     return 0
 
 
 def _cmd_scenes(args) -> int:
+    from reactor import resources
     from reactor.render.scenes import list_scenes
 
     scenes = list_scenes()
+    folders = resources.scene_folders()
     if args.json:
-        print(json.dumps([{"name": s.name, "description": s.description, "image": s.uses_image}
+        print(json.dumps([{"name": s.name, "description": s.description, "image": s.uses_image,
+                           "path": str(s.path), "origin": resources.origin_of(s.path, folders)}
                           for s in scenes.values()], indent=1))
         return 0
     for s in scenes.values():
-        print(f"{s.name:<12} {'image' if s.uses_image else '     '}  {s.description}")
+        origin = resources.origin_of(s.path, folders)
+        print(f"{s.name:<12} {'image' if s.uses_image else '     '}  {origin:<9} {s.description}")
+    _print_folders(resources.shader_dirs())
     return 0
 
 

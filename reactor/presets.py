@@ -4,8 +4,9 @@ The schema is documented in ``docs/presets.md``. Everything is validated when a 
 so a typo is reported once, as one line naming the file and the key, instead of as a parameter that
 silently never moves. Presets are data only: parsed with ``tomllib``, never evaluated.
 
-Presets are found by name in the directories of ``$REACTOR_PRESETS`` (``os.pathsep``-separated,
-searched first so a user can shadow a built-in) and then in the repository's ``presets/``.
+Presets are found by name in ``$REACTOR_PRESETS`` (``os.pathsep``-separated), then the user folder
+``$XDG_CONFIG_HOME/reactor/presets``, then the built-in presets shipped in the package; the first
+match wins, so a user can shadow a built-in (see ``reactor.resources``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from reactor import resources
 from reactor.errors import PresetError
 from reactor.preset_schema import (  # CURVES ... natural_range are re-exported as this module's API
     _METADATA_LINE,
@@ -102,7 +104,10 @@ class Preset:
 
 @dataclass(frozen=True)
 class PresetInfo:
-    """One row of ``list_presets``; ``error`` is the one-line problem of a broken file, else None."""
+    """One row of ``list_presets``; ``error`` is the one-line problem of a broken file, else None.
+
+    ``origin`` is the folder it came from: ``"built-in"``, ``"user"`` or ``"$REACTOR_PRESETS"``.
+    """
 
     name: str
     description: str
@@ -111,34 +116,33 @@ class PresetInfo:
     tags: tuple[str, ...]
     path: Path
     error: str | None = None
+    origin: str = resources.BUILTIN
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready fields: name, description, scene, image, tags (list), path (str), error."""
+        """JSON-ready fields: name, description, scene, image, tags (list), path (str), error, origin.
+
+        ``origin`` says which folder the file came from: ``"built-in"``, ``"user"`` or
+        ``"$REACTOR_PRESETS"`` (see ``reactor.resources``).
+        """
         return {
             "name": self.name, "description": self.description, "scene": self.scene,
             "image": self.image, "tags": list(self.tags), "path": str(self.path), "error": self.error,
+            "origin": self.origin,
         }
 
 
-def repo_root() -> Path:
-    """The checkout root that holds ``presets/`` and ``shaders/`` (the parent of the package)."""
-    return Path(__file__).resolve().parents[1]
-
-
 def preset_dirs() -> list[Path]:
-    """Directories searched for presets by name: ``$REACTOR_PRESETS`` entries, then built-ins."""
-    dirs = [Path(p).expanduser() for p in os.environ.get("REACTOR_PRESETS", "").split(os.pathsep) if p]
-    dirs.append(repo_root() / "presets")
-    return dirs
+    """Directories searched for presets by name, first match wins (``reactor.resources.preset_dirs``)."""
+    return [d.path for d in resources.preset_dirs()]
 
 
-def _preset_files() -> dict[str, Path]:
-    """File stem -> path over all preset dirs; an earlier dir shadows a later one."""
-    found: dict[str, Path] = {}
-    for d in preset_dirs():
-        if d.is_dir():
-            for p in sorted(d.glob("*.toml")):
-                found.setdefault(p.stem, p)
+def _preset_files() -> dict[str, tuple[Path, str]]:
+    """File stem -> (path, origin) over all preset dirs; an earlier dir shadows a later one."""
+    found: dict[str, tuple[Path, str]] = {}
+    for d in resources.preset_dirs():
+        if d.path.is_dir():
+            for p in sorted(d.path.glob("*.toml")):
+                found.setdefault(p.stem, (p, d.origin))
     return found
 
 
@@ -160,7 +164,7 @@ def load_preset(name_or_path: str | os.PathLike[str]) -> Preset:
         return _load_file(Path(text).expanduser())
     files = _preset_files()
     if text in files:
-        return _load_file(files[text])
+        return _load_file(files[text][0])
     # a preset may declare a `name` different from its file name; those names work too
     for info in list_presets():
         if info.error is None and info.name == text:
@@ -191,15 +195,15 @@ def _load_file(path: Path) -> Preset:
 def list_presets() -> list[PresetInfo]:
     """Every preset file found, sorted by name; broken files are listed with ``error`` set."""
     infos = []
-    for stem, path in _preset_files().items():
+    for stem, (path, origin) in _preset_files().items():
         try:
             p = _load_file(path)
         except PresetError as e:
             infos.append(PresetInfo(name=stem, description="", scene="", image=False, tags=(),
-                                    path=path, error=str(e)))
+                                    path=path, error=str(e), origin=origin))
             continue
         infos.append(PresetInfo(name=p.name, description=p.description, scene=p.scene,
-                                image=p.uses_image(), tags=p.tags, path=path))
+                                image=p.uses_image(), tags=p.tags, path=path, origin=origin))
     return sorted(infos, key=lambda i: i.name)
 
 
@@ -217,10 +221,10 @@ def _scene_file(scene: str) -> Path | None:
     if _looks_like_scene_path(scene):
         p = Path(scene).expanduser()
         return p if p.is_file() else None
-    base = repo_root() / "shaders" / "scenes"
-    for ext in (".toml", ".frag"):  # a multipass .toml describes the scene; its .frag are passes
-        if (base / f"{scene}{ext}").is_file():
-            return base / f"{scene}{ext}"
+    for folder in resources.scene_folders():
+        for ext in (".toml", ".frag"):  # a multipass .toml describes the scene; its .frag are passes
+            if (folder.path / f"{scene}{ext}").is_file():
+                return folder.path / f"{scene}{ext}"
     return None
 
 

@@ -160,8 +160,9 @@ def test_listing_reports_broken_files_and_json_fields(tmp_path: Path, monkeypatc
     rows = {i.name: i for i in list_presets()}
     assert rows["zzz_broken"].error is not None and "route[1].curve" in rows["zzz_broken"].error
     row = json.loads(json.dumps(rows["pulse-cover"].to_dict()))
-    assert set(row) == {"name", "description", "scene", "image", "tags", "path", "error"}
+    assert set(row) == {"name", "description", "scene", "image", "tags", "path", "error", "origin"}
     assert row["tags"] == ["music", "image"] and row["error"] is None and isinstance(row["image"], bool)
+    assert row["origin"] == "$REACTOR_PRESETS" and rows["tunnel"].origin == "built-in"
     names = [i.name for i in list_presets()]
     assert names == sorted(names)
 

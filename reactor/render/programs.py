@@ -2,8 +2,9 @@
 
 A scene fragment shader is GLSL 330 *without* a ``#version`` line. The loader prepends a header
 (``standard_header``) that declares ``v_uv``, ``fragColor`` and every standard uniform, resolves
-``#include "name.glsl"`` recursively (relative to the including file first, then ``shaders/lib/``;
-each file is included at most once per program), and keeps a line map so that driver errors point
+``#include "name.glsl"`` recursively (relative to the including file first, then the built-in
+``shaders/lib/``, then the ``lib/`` of user shader folders, see ``reactor.resources``; each file is
+included at most once per program), and keeps a line map so that driver errors point
 at the original ``file:line``.
 
 Standard uniforms (all scenes; unused ones are optimized away by the compiler and never bound):
@@ -41,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from reactor import resources
 from reactor.errors import ShaderError
 from reactor.features import SCALARS
 
@@ -72,8 +74,8 @@ _LOG_FORMATS = (
 
 
 def shader_dir() -> Path:
-    """The built-in ``shaders/`` folder (``lib/`` and ``scenes/`` live under it)."""
-    return Path(__file__).resolve().parents[2] / "shaders"
+    """The built-in ``shaders/`` folder (``lib/`` and ``scenes/`` live under it), inside the package."""
+    return resources.builtin_dir("shaders")
 
 
 def display_path(path: Path) -> str:
@@ -153,7 +155,7 @@ def _read(path: Path, *, where: str) -> list[str]:
 
 
 def _find_include(name: str, including: Path) -> Path | None:
-    for base in (including.parent, shader_dir() / "lib"):
+    for base in (including.parent, *resources.include_dirs()):
         candidate = (base / name).resolve()
         if candidate.is_file():
             return candidate
@@ -171,8 +173,9 @@ def _expand(path: Path, seen: set[Path], out: list[tuple[str, str, int]]) -> Non
             continue
         target = _find_include(match.group(1), path)
         if target is None:
+            looked = ", ".join(display_path(d) for d in resources.include_dirs())
             raise ShaderError(f'{shown}:{number}: cannot find include "{match.group(1)}" '
-                              f"(looked next to the file and in {display_path(shader_dir() / 'lib')})")
+                              f"(looked next to the file and in {looked})")
         out.append(("", shown, number))
         if target not in seen:  # include guard: each file once per program
             seen.add(target)

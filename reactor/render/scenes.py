@@ -10,18 +10,27 @@ A scene is either ``shaders/scenes/<name>.frag`` (single pass) or ``shaders/scen
 A multipass ``.toml`` has ``description``, ``image`` and ``[[pass]]`` tables with ``shader``,
 ``target``, ``float`` and ``scale``; the last pass is the output. ``.frag`` files named by a
 ``.toml`` are its passes, not scenes of their own.
+
+Scenes are found by name in the user's shader folders first (``$REACTOR_SHADERS``, then
+``$XDG_CONFIG_HOME/reactor/shaders``; a scene there shadows a built-in of the same name), then in
+the built-in scenes shipped in the package (see ``reactor.resources``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Mapping
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from reactor import resources
 from reactor.errors import ShaderError, UsageError
 from reactor.render.programs import build_source, compile_program, display_path, parse_params, shader_dir
 
@@ -79,7 +88,7 @@ class SceneInfo:
 
 
 def scenes_dir() -> Path:
-    """The built-in scene folder."""
+    """The built-in scene folder (inside the package)."""
     return shader_dir() / "scenes"
 
 
@@ -154,12 +163,22 @@ def _info(path: Path) -> SceneInfo:
 
 
 def list_scenes(folder: Path | None = None) -> dict[str, SceneInfo]:
-    """Every scene in ``folder`` (default: the built-in scenes), sorted by name.
+    """Every scene in ``folder`` (default: the user's and the built-in scenes), sorted by name.
 
-    A scene whose metadata cannot be read is skipped with a logged warning, so one broken file
-    does not hide the others; ``load_scene`` on it raises the error.
+    Without ``folder``, the folders of ``reactor.resources.scene_folders`` are merged and the
+    first one holding a name wins. A scene whose metadata cannot be read is skipped with a logged
+    warning, so one broken file does not hide the others; ``load_scene`` on it raises the error.
     """
-    folder = folder or scenes_dir()
+    if folder is not None:
+        return _scan(folder)
+    found: dict[str, SceneInfo] = {}
+    for d in resources.scene_folders():
+        for name, info in _scan(d.path).items():
+            found.setdefault(name, info)
+    return dict(sorted(found.items()))
+
+
+def _scan(folder: Path) -> dict[str, SceneInfo]:
     tomls = sorted(folder.glob("*.toml"))
     pass_files: set[Path] = set()
     found: dict[str, SceneInfo] = {}
@@ -183,7 +202,7 @@ def list_scenes(folder: Path | None = None) -> dict[str, SceneInfo]:
 
 
 def load_scene(name_or_path: str | Path, *, ctx=None) -> SceneInfo:
-    """Find a scene by name (built-in) or path (``.frag`` / ``.toml``) and check it.
+    """Find a scene by name (user or built-in) or path (``.frag`` / ``.toml``) and check it.
 
     With ``ctx`` (a moderngl context) every pass is also compiled, so a broken shader fails here.
 
@@ -203,18 +222,20 @@ def load_scene(name_or_path: str | Path, *, ctx=None) -> SceneInfo:
         info = _info(path.resolve())
     else:
         scenes = list_scenes()
-        if text not in scenes:
-            toml, frag = scenes_dir() / f"{text}.toml", scenes_dir() / f"{text}.frag"
-            if toml.is_file():  # present but broken (list_scenes skipped it): surface its real error
-                info = _toml_info(toml)
-            elif frag.is_file() and not any(frag.resolve() == p.shader for s in scenes.values() for p in s.passes):
-                info = _frag_info(frag)
-            else:
-                raise UsageError(f"unknown scene {text!r}; valid scenes: {', '.join(scenes) or '(none found)'}")
-        else:
-            info = scenes[text]
+        info = scenes[text] if text in scenes else _broken_scene(text, scenes)
     sources = info.sources()  # resolves includes: missing ones fail now, with file:line
     if ctx is not None:
         for source in sources:
             compile_program(ctx, source).release()
     return info
+
+
+def _broken_scene(name: str, scenes: dict[str, SceneInfo]) -> SceneInfo:
+    """The info of a scene file ``list_scenes`` skipped as broken (raising its real error)."""
+    for d in resources.scene_folders():
+        toml, frag = d.path / f"{name}.toml", d.path / f"{name}.frag"
+        if toml.is_file():  # present but broken (list_scenes skipped it): surface its real error
+            return _toml_info(toml)
+        if frag.is_file() and not any(frag.resolve() == p.shader for s in scenes.values() for p in s.passes):
+            return _frag_info(frag)
+    raise UsageError(f"unknown scene {name!r}; valid scenes: {', '.join(scenes) or '(none found)'}")
