@@ -41,6 +41,9 @@ vec3 reactor_dither(vec3 c, vec2 p) {
 }
 """
 
+DITHER_GLSL = _DITHER_GLSL
+"""GLSL of ``reactor_dither(c, p)`` (and ``reactor_ign``), for other passes that output 8 bits."""
+
 _PRESENT_SHADER = """#version 330 core
 in vec2 v_uv;
 out vec4 fragColor;

@@ -1,0 +1,171 @@
+"""The live compositor: scene output(s) -> window (or recording) framebuffer, in one pass.
+
+One full-screen pass does everything between the scenes and the screen, because on a CPU
+rasterizer each extra 720p pass costs ~6 ms: it upscales the (possibly lower-resolution) scene
+output with a Catmull-Rom filter (9 bilinear taps; sharp, no ringing worth noticing at 2x),
+crossfades to the incoming scene, applies the blackout gain and dithers to 8 bits. At 1:1 with
+an 8-bit already-dithered source and no fade it is a plain texel copy.
+
+The seam for shader transitions: a ``Compositor(transition=obj)`` with any object that has
+``draw(start_tex, end_tex, progress, fbo)`` (e.g. an ISF transition with startImage, endImage,
+progress) draws the mix into an internal-size framebuffer, which the pass then scales like a
+single scene. Without one the plain mix is fused into the pass.
+
+Main thread only (owns GL objects).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from reactor.render.passes import DITHER_GLSL, dither_jitter, draw_fullscreen, fullscreen_vao
+from reactor.render.programs import VERTEX_SHADER
+
+_SHADER = """#version 330 core
+in vec2 v_uv;
+out vec4 fragColor;
+uniform sampler2D u_a;
+uniform sampler2D u_b;
+uniform float u_mix;      // 0: a only .. 1: b only
+uniform float u_gain;     // 1 normal, 0 black
+uniform int u_filter;     // 0: texel copy (same size), 1: Catmull-Rom
+uniform int u_dither;
+uniform vec2 u_jitter;
+""" + DITHER_GLSL + """
+// Catmull-Rom as 9 bilinear taps: the two middle weights of each axis are merged into one
+// bilinear fetch at the weighted position between them.
+vec3 catmull_rom(sampler2D tex, vec2 uv) {
+    vec2 size = vec2(textureSize(tex, 0));
+    vec2 pos = uv * size;
+    vec2 p1 = floor(pos - 0.5) + 0.5;
+    vec2 f = pos - p1;
+    vec2 w0 = f * (-0.5 + f * (1.0 - 0.5 * f));
+    vec2 w1 = 1.0 + f * f * (-2.5 + 1.5 * f);
+    vec2 w2 = f * (0.5 + f * (2.0 - 1.5 * f));
+    vec2 w3 = f * f * (-0.5 + 0.5 * f);
+    vec2 w12 = w1 + w2;
+    vec2 t0 = (p1 - 1.0) / size;
+    vec2 t3 = (p1 + 2.0) / size;
+    vec2 t12 = (p1 + w2 / w12) / size;
+    vec3 c = texture(tex, vec2(t0.x, t0.y)).rgb * (w0.x * w0.y)
+           + texture(tex, vec2(t12.x, t0.y)).rgb * (w12.x * w0.y)
+           + texture(tex, vec2(t3.x, t0.y)).rgb * (w3.x * w0.y)
+           + texture(tex, vec2(t0.x, t12.y)).rgb * (w0.x * w12.y)
+           + texture(tex, vec2(t12.x, t12.y)).rgb * (w12.x * w12.y)
+           + texture(tex, vec2(t3.x, t12.y)).rgb * (w3.x * w12.y)
+           + texture(tex, vec2(t0.x, t3.y)).rgb * (w0.x * w3.y)
+           + texture(tex, vec2(t12.x, t3.y)).rgb * (w12.x * w3.y)
+           + texture(tex, vec2(t3.x, t3.y)).rgb * (w3.x * w3.y);
+    return max(c, 0.0);
+}
+
+vec3 fetch(sampler2D tex) {
+    if (u_filter == 0) {
+        return texelFetch(tex, ivec2(gl_FragCoord.xy) - ivec2(VIEWPORT_ORIGIN), 0).rgb;
+    }
+    return catmull_rom(tex, v_uv);
+}
+
+void main() {
+    vec3 c = fetch(u_a);
+    if (u_mix > 0.0) {
+        c = mix(c, fetch(u_b), u_mix);
+    }
+    c = clamp(c * u_gain, 0.0, 1.0);
+    if (u_dither == 1) {
+        c = reactor_dither(c, gl_FragCoord.xy + u_jitter);
+    }
+    fragColor = vec4(c, 1.0);
+}
+"""
+
+
+class Transition(Protocol):
+    """A shader transition: draws ``start_tex`` -> ``end_tex`` at ``progress`` 0..1 into ``fbo``."""
+
+    def draw(self, start_tex, end_tex, progress: float, fbo) -> None: ...
+
+
+class Compositor:
+    """Scale, crossfade, black out and dither scene output into a framebuffer.
+
+    Parameters
+    ----------
+    ctx : moderngl.Context
+    transition : Transition, optional
+        Replaces the plain mix during crossfades (see the module docstring).
+    """
+
+    def __init__(self, ctx, *, transition: Transition | None = None) -> None:
+        self._ctx = ctx
+        self.transition = transition
+        self._programs: dict[tuple[int, int], tuple[object, object]] = {}
+        self._mix_tex = self._mix_fbo = None
+
+    def _program(self, origin: tuple[int, int]):
+        # texelFetch needs the viewport origin; a define keeps the common (0, 0) case free of math
+        if origin not in self._programs:
+            text = _SHADER.replace("VIEWPORT_ORIGIN", f"vec2({origin[0]}.0, {origin[1]}.0)")
+            prog = self._ctx.program(vertex_shader=VERTEX_SHADER, fragment_shader=text)
+            prog["u_a"].value, prog["u_b"].value = 0, 1
+            self._programs[origin] = (prog, fullscreen_vao(self._ctx, prog))
+        return self._programs[origin]
+
+    def _mix_target(self, size: tuple[int, int]):
+        if self._mix_tex is None or self._mix_tex.size != size:
+            if self._mix_tex is not None:
+                self._mix_fbo.release()
+                self._mix_tex.release()
+            self._mix_tex = self._ctx.texture(size, 4, dtype="f2")
+            self._mix_tex.repeat_x = self._mix_tex.repeat_y = False
+            self._mix_fbo = self._ctx.framebuffer(color_attachments=[self._mix_tex])
+        return self._mix_tex, self._mix_fbo
+
+    def draw(self, source, framebuffer, *, viewport: tuple[int, int, int, int], incoming=None,
+             progress: float = 0.0, gain: float = 1.0, frame: int = 0, source_dithered: bool = False) -> None:
+        """Composite into ``viewport`` (x, y, w, h) of ``framebuffer``.
+
+        Parameters
+        ----------
+        source : moderngl.Texture
+            The current scene's output (any size; scaled to the viewport).
+        incoming : moderngl.Texture, optional
+            The scene being faded in (same size as ``source``), shown at ``progress`` 0..1.
+        gain : float
+            Brightness multiplier (blackout fades it to 0).
+        frame : int
+            Frame count, seeds the dither pattern.
+        source_dithered : bool
+            ``source`` is already dithered 8-bit colour (skip the dither when nothing else changes it).
+        """
+        mixing = incoming is not None and progress > 0.0
+        if mixing and progress >= 1.0:
+            source, mixing, source_dithered = incoming, False, False
+        if mixing and self.transition is not None:
+            tex, fbo = self._mix_target(source.size)
+            self.transition.draw(source, incoming, float(progress), fbo)
+            source, mixing, source_dithered = tex, False, False
+        x, y, w, h = viewport
+        prog, vao = self._program((x, y))
+        same_size = tuple(source.size) == (w, h)
+        prog["u_filter"].value = 0 if same_size else 1
+        prog["u_mix"].value = float(progress) if mixing else 0.0
+        prog["u_gain"].value = float(max(0.0, min(1.0, gain)))
+        prog["u_dither"].value = 0 if (source_dithered and same_size and not mixing and gain >= 1.0) else 1
+        prog["u_jitter"].value = dither_jitter(frame)
+        source.use(location=0)
+        (incoming if mixing else source).use(location=1)
+        framebuffer.use()
+        framebuffer.viewport = viewport
+        draw_fullscreen(vao)
+
+    def release(self) -> None:
+        """Free the GL objects."""
+        for prog, vao in self._programs.values():
+            vao.release()
+            prog.release()
+        self._programs = {}
+        if self._mix_tex is not None:
+            self._mix_fbo.release()
+            self._mix_tex.release()
+            self._mix_tex = self._mix_fbo = None
