@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("scenes", help="list scenes")
     sc.add_argument("--json", action="store_true", help="machine-readable list")
+
+    dv = sub.add_parser("devices", help="list sound inputs and outputs (for live --mic)")
+    dv.add_argument("--json", action="store_true", help="machine-readable list")
     return p
 
 
@@ -154,7 +157,16 @@ def _cmd_scenes(args) -> int:
     return 0
 
 
-_COMMANDS = {"analyze": _cmd_analyze, "render": _cmd_render, "presets": _cmd_presets, "scenes": _cmd_scenes}
+def _cmd_devices(args) -> int:
+    from reactor.audio.devices import format_devices, list_devices
+
+    rows = list_devices()  # MIDI ports will join this list with kind "midi"
+    print(json.dumps(rows, indent=1) if args.json else format_devices(rows))
+    return 0
+
+
+_COMMANDS = {"analyze": _cmd_analyze, "render": _cmd_render, "presets": _cmd_presets, "scenes": _cmd_scenes,
+             "devices": _cmd_devices}
 
 
 if __name__ == "__main__":  # pragma: no cover
