@@ -180,6 +180,11 @@ class Presenter:
         self._fbo.clear(0.0, 0.0, 0.0, 1.0)
         self._scratch = np.empty((height_px, width_px, 3), np.uint8)
 
+    @property
+    def fbo(self):
+        """The RGBA8 framebuffer ``present`` draws into, rows stored top first."""
+        return self._fbo
+
     def _draw(self, source, frame: int, *, mode: int) -> None:
         source.use(location=0)
         self._program["u_jitter"].value = dither_jitter(frame)

@@ -269,6 +269,18 @@ class Renderer:
         return self._passes[-1].target.read
 
     @property
+    def output_fbo(self):
+        """The 8-bit framebuffer holding the dithered pixels ``read_rgb`` returns (for
+        asynchronous readback); its row order is given by ``output_rows_top_first``."""
+        return self._passes[-1].target.read_fbo if self._dither is not None else self._presenter.fbo
+
+    @property
+    def output_rows_top_first(self) -> bool:
+        """Whether ``output_fbo`` stores rows top first (the present pass draws upside down);
+        a self-dithering output pass stores them bottom first, as GL draws."""
+        return self._dither is None
+
+    @property
     def self_dithered(self) -> bool:
         """Whether the output pass dithers itself (no separate present pass)."""
         return self._dither is not None
