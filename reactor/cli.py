@@ -59,6 +59,42 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("scenes", help="list scenes")
     sc.add_argument("--json", action="store_true", help="machine-readable list")
 
+    lv = sub.add_parser("live", help="perform: a window that follows the sound as it plays or is heard",
+                        description="Live show in a window. Sound: AUDIO (played through the default output), "
+                                    "--demo (the default), or --mic [DEVICE]. --audio-out none plays nothing and "
+                                    "paces the clip by the CPU clock instead of a sound device (CI, headless "
+                                    "benchmarks). Several --preset flags become the slots of the number keys; "
+                                    "'reactor live --keys' prints the key map. --stats-json writes frames, "
+                                    "frame_ms_p50/p99/max, late_frames, fps, xruns, input/output_latency_ms, "
+                                    "tempo_bpm, beats, onsets, recorded_frames, dropped_recorded_frames, errors.")
+    lv.add_argument("audio", nargs="?", help="audio file to play (any format FFmpeg reads)")
+    lv.add_argument("--demo", action="store_true", help="the built-in demo track (the default)")
+    lv.add_argument("--mic", nargs="?", const="", default=None, metavar="DEVICE",
+                    help="listen to an input (default input, or an index / name part; see 'reactor devices')")
+    lv.add_argument("--loop", action="store_true", help="play the track again at the end")
+    lv.add_argument("--start", type=float, default=0.0, metavar="S", help="start the track at S seconds")
+    lv.add_argument("--audio-out", metavar="DEVICE|none", default=None,
+                    help="output device for AUDIO/--demo; 'none': silent clock paced by the CPU clock")
+    lv.add_argument("--preset", action="append", metavar="NAME|FILE",
+                    help="a preset for the next slot (repeat; default: the abstract presets)")
+    lv.add_argument("--safe-preset", default="scope", metavar="NAME|FILE", help="what panic (Escape) shows")
+    lv.add_argument("--size", default="1280x720", metavar="WxH", help="window size (default 1280x720)")
+    lv.add_argument("--fullscreen", action="store_true", help="fullscreen on --monitor")
+    lv.add_argument("--monitor", type=int, default=0, metavar="N", help="monitor for fullscreen (0 = primary)")
+    lv.add_argument("--scale", default="1", metavar="F|auto",
+                    help="internal render scale 0.25..1 (upscaled with Catmull-Rom), or 'auto' (default 1)")
+    lv.add_argument("--fps", type=float, default=None, metavar="N",
+                    help="frame rate where vsync does not pace (default: the display's refresh rate)")
+    lv.add_argument("--fade", type=float, default=1.0, metavar="S", help="crossfade seconds (default 1)")
+    lv.add_argument("--quantize", choices=("now", "beat", "bar"), default="beat",
+                    help="crossfades start now / on the next beat / bar (default beat)")
+    lv.add_argument("--record", metavar="OUT.mp4", help="record the show (no HUD) with its sound from the start")
+    lv.add_argument("--frames", type=int, default=None, metavar="N", help="run N frames, then exit")
+    lv.add_argument("--stats-json", metavar="PATH", help="write run statistics at exit ('-' for stdout)")
+    lv.add_argument("--no-hud", action="store_true", help="start with the HUD hidden (H shows it)")
+    lv.add_argument("--no-watch", action="store_true", help="no hot reload of shaders and presets")
+    lv.add_argument("--keys", action="store_true", help="print the key map and exit")
+
     dv = sub.add_parser("devices", help="list sound inputs and outputs (for live --mic)")
     dv.add_argument("--json", action="store_true", help="machine-readable list")
     return p
@@ -157,6 +193,43 @@ def _cmd_scenes(args) -> int:
     return 0
 
 
+def _cmd_live(args) -> int:
+    from reactor.control.keys import format_keys
+
+    if args.keys:
+        print(format_keys())
+        return 0
+    from reactor.live.job import DEFAULT_PRESETS, SourceSpec, run_live
+    from reactor.live.show import LiveOptions
+    from reactor.render_job import parse_size
+
+    width, height = parse_size(args.size)
+    auto = args.scale.strip().lower() == "auto"
+    try:
+        scale = 1.0 if auto else float(args.scale)
+    except ValueError:
+        raise UsageError(f"--scale must be a number 0.25..1 or 'auto', got {args.scale!r}") from None
+    if not 0.25 <= scale <= 1.0:
+        raise UsageError(f"--scale must be 0.25..1 or 'auto', got {args.scale}")
+    if args.fps is not None and not 1.0 <= args.fps <= 240.0:
+        raise UsageError(f"--fps must be 1..240, got {args.fps:g}")
+    if args.frames is not None and args.frames < 1:
+        raise UsageError(f"--frames must be >= 1, got {args.frames}")
+    if args.fade < 0:
+        raise UsageError(f"--fade must be >= 0 seconds, got {args.fade:g}")
+    mic = args.mic is not None
+    spec = SourceSpec(audio=args.audio, demo=args.demo or not (args.audio or mic), mic=mic,
+                      mic_device=args.mic or None, loop=args.loop, audio_out=args.audio_out, start_s=args.start)
+    if mic and (args.audio or args.demo):
+        raise UsageError("give an audio file, --demo or --mic, not several")
+    options = LiveOptions(presets=tuple(args.preset or DEFAULT_PRESETS), width_px=width, height_px=height,
+                          fullscreen=args.fullscreen, monitor=args.monitor, scale=scale, auto_scale=auto,
+                          fps=args.fps, record_path=args.record, frames=args.frames, stats_json=args.stats_json,
+                          fade_s=args.fade, quantize=args.quantize, safe_preset=args.safe_preset, mic=mic,
+                          hud=not args.no_hud, watch=not args.no_watch)
+    return run_live(options, spec)
+
+
 def _cmd_devices(args) -> int:
     from reactor.audio.devices import format_devices, list_devices
 
@@ -166,7 +239,7 @@ def _cmd_devices(args) -> int:
 
 
 _COMMANDS = {"analyze": _cmd_analyze, "render": _cmd_render, "presets": _cmd_presets, "scenes": _cmd_scenes,
-             "devices": _cmd_devices}
+             "devices": _cmd_devices, "live": _cmd_live}
 
 
 if __name__ == "__main__":  # pragma: no cover

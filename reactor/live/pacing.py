@@ -18,6 +18,9 @@ VSYNC_PROBE_FRAMES = 20
 VSYNC_FAST_RATIO = 0.8
 """Vsync is taken as not blocking when the median interval is under this share of the refresh period."""
 
+SWAP_WAIT_S = 0.002
+"""A swap that blocks for less than this on every probed frame is not waiting for vsync."""
+
 SCALE_LEVELS = (1.0, 0.85, 0.75, 0.67, 0.5, 0.4, 0.33, 0.25)
 """Render scales ``AutoScale`` steps through (share of the output size per side)."""
 LATE_SHARE = 0.95
@@ -44,17 +47,26 @@ class FramePacer:
         self.period_s = 1.0 / float(target_fps)
         self.refresh_hz = float(refresh_hz)
         self._intervals: list[float] = []
+        self._swaps: list[float] = []
         self._decided = target_fps < 0.95 * refresh_hz  # asked for less than vsync gives: pace
         self.self_paced = self._decided
         self._next: float | None = None
 
-    def frame_done(self, now_s: float, interval_s: float) -> None:
-        """Record a finished frame (after the swap) and how long it took since the last one."""
+    def frame_done(self, now_s: float, interval_s: float, swap_s: float = 0.0) -> None:
+        """Record a finished frame: its interval since the last one and how long its swap blocked.
+
+        Vsync blocks when frames come no faster than the refresh rate *and* swaps wait: frames
+        faster than the refresh, or swaps that (nearly) never wait though the frame's work left
+        time to spare, mean the loop must pace itself.
+        """
         if not self._decided and interval_s > 0.0:
             self._intervals.append(interval_s)
+            self._swaps.append(swap_s)
             if len(self._intervals) >= VSYNC_PROBE_FRAMES:
-                fast = statistics.median(self._intervals) < VSYNC_FAST_RATIO / self.refresh_hz
-                self.self_paced = fast
+                period = 1.0 / self.refresh_hz
+                fast = statistics.median(self._intervals) < VSYNC_FAST_RATIO * period
+                never_waits = max(self._swaps) < SWAP_WAIT_S
+                self.self_paced = fast or never_waits
                 self._decided = True
 
     def deadline(self, now_s: float) -> float | None:
