@@ -207,6 +207,8 @@ class Show:
         while not (self._want_quit or self.window.should_close):
             start = time.perf_counter()
             self._frame()
+            if self.pacer.mode == "probing":
+                self.ctx.finish()  # while probing, so the swap time is the wait for vsync alone
             work = time.perf_counter() - start
             self.window.swap()
             end = time.perf_counter()
@@ -215,6 +217,9 @@ class Show:
             self.pacer.frame_done(end, interval, self.window.last_swap_s)
             self._adapt_scale(end - last_end)
             last_end = end
+            if self.stats.frames == 1:
+                w, h = self._window_size()
+                self.note(f"first frame shown ({w}x{h}, render scale {self.scale:g})")
             if self.opt.frames is not None and self.stats.frames >= self.opt.frames:
                 break
             if getattr(self.source, "finished", False) and not getattr(self.source, "loop", False):
@@ -495,6 +500,7 @@ class Show:
         self._rec_fbo = self.ctx.framebuffer(color_attachments=[self._rec_tex])
         self._readback = AsyncReadback(self.ctx, width_px=w, height_px=h, depth=2)
         self._rec_times = []
+        self._rec_start_s = None
         self.note(f"recording {path} ({w}x{h} @ {fps} fps)")
 
     def _record(self, current, other, progress, t, samples, clock_s) -> None:
@@ -504,7 +510,10 @@ class Show:
         self._rec_times.append(t)
         rgb = self._readback.push(self._rec_fbo)
         if rgb is not None:
-            self.recorder.push_frame(rgb, self._rec_times.pop(0))
+            t_frame = self._rec_times.pop(0)
+            if self._rec_start_s is None:
+                self._rec_start_s = t_frame
+            self.recorder.push_frame(rgb, t_frame)
         if samples is not None and len(samples):
             audio = samples if samples.shape[1] <= 2 else samples[:, :2]
             # the samples end at the clock time; their first one was heard len/sr earlier
@@ -521,6 +530,7 @@ class Show:
         except ReactorError as exc:
             self.report(f"recording: {exc}")
             stats = {"recorded_frames": rec.recorded_frames, "dropped_frames": rec.dropped_frames}
+        stats = dict(stats, start_s=self._rec_start_s)  # clock time of the file's first frame
         self.rec_stats.append(stats)
         self.note(f"recording stopped: {stats.get('path')} ({stats.get('frames', 0)} frames, "
                   f"{stats.get('dropped_frames', 0)} dropped)")
@@ -552,7 +562,8 @@ class Show:
             "onsets": len(ev.onset_times_s) if ev else 0,
             "recorded_frames": sum(int(s.get("recorded_frames", 0)) for s in self.rec_stats),
             "dropped_recorded_frames": sum(int(s.get("dropped_frames", 0)) for s in self.rec_stats),
-            "recordings": [s.get("path") for s in self.rec_stats],
+            "recordings": [{"path": s.get("path"), "start_s": s.get("start_s"), "frames": s.get("frames")}
+                           for s in self.rec_stats],
             "preset": self.slots[self.seq.current].preset.name if hasattr(self, "seq") else None,
             "pacing": self.pacer.mode if hasattr(self, "pacer") else None,
             "scale": self.scale if hasattr(self, "scale") else None,
