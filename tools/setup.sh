@@ -13,6 +13,8 @@ want_test=0
 pkgs=(libegl1 libgl1 libgl1-mesa-dri libegl-mesa0 python3-venv)
 # fluidsynth renders the analysis dev set's MIDI grooves; the GM soundfont is its instrument bank.
 [ "$want_test" = 1 ] && pkgs+=(fluidsynth fluid-soundfont-gm)
+# The live window tests: a virtual X server, key injection and screenshots.
+[ "$want_test" = 1 ] && pkgs+=(xvfb xdotool imagemagick)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -35,7 +37,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 extras=""
-[ "$want_test" = 1 ] && extras="[test]"
+[ "$want_test" = 1 ] && extras="[test,live]"
 # Reinstall only when pyproject.toml changed since the last successful install.
 stamp=".venv/.reactor-installed$extras"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then

@@ -174,9 +174,12 @@ class Show:
             self.watcher = None
             self.report(f"hot reload off: {exc}", error=False)
 
-    def _window_size(self) -> tuple[int, int]:
-        w, h = self.window.framebuffer_size
-        return (w, h) if w > 0 and h > 0 else (self.opt.width_px, self.opt.height_px)
+    def _window_size(self, *, fresh: bool = False) -> tuple[int, int]:
+        # an X round trip (ms on a loaded machine): asked once per frame, at its start
+        if fresh or not hasattr(self, "_fb_size"):
+            w, h = self.window.framebuffer_size
+            self._fb_size = (w, h) if w > 0 and h > 0 else (self.opt.width_px, self.opt.height_px)
+        return self._fb_size
 
     def _render_size(self) -> tuple[int, int]:
         w, h = self.out_size
@@ -298,7 +301,7 @@ class Show:
                 slot.renderer.resize(w, h)
 
     def _resize_if_settled(self) -> None:
-        size = self._window_size()
+        size = self._window_size(fresh=True)
         if size == self.out_size:
             self._pending_size = None
             return
