@@ -92,8 +92,9 @@ def draw_hud(show, hud, size: tuple[int, int]) -> None:
         hud.text(x, y, text, color)
     if show.show_help:
         keys = format_keys().splitlines()
-        kx = w - pad - max(len(k) for k in keys) * cw
-        hud.rect(kx - pad, 0, w - kx + pad, (len(keys) + 1) * ch + pad, BACKDROP)
-        hud.text(kx, pad, "keys", ACCENT)
+        kx = max(pad, w - pad - max(len(k) for k in keys) * cw)
+        ky = len(lines) * ch + 3 * pad  # below the status block
+        hud.rect(kx - pad, ky - pad, w - kx + pad, (len(keys) + 1) * ch + 2 * pad, BACKDROP)
+        hud.text(kx, ky, "keys", ACCENT)
         for i, k in enumerate(keys, start=1):
-            hud.text(kx, pad + i * ch, k, WHITE)
+            hud.text(kx, ky + i * ch, k, WHITE)
