@@ -386,14 +386,15 @@ class _Worker:
             return
         pos = int(round((time_s - self._t0) * self._rate))
         gap = pos - self._audio_next
-        if gap > self._slack:
+        slack = self._slack if self._audio_next else 0  # the first sample is placed exactly
+        if gap > slack:
             self.enc.add_audio(np.zeros((gap, samples.shape[1]), np.float32))
             self.gap_samples += gap
             self._audio_next += gap
-        elif gap < -self._slack:
+        elif gap < -slack:
             cut = min(-gap, len(samples))
-            if self._audio_next > 0:
-                self.cut_samples += cut  # not counted: audio from before the recording began
+            if self._audio_next > 0:  # audio from before the recording began is not a cut
+                self.cut_samples += cut
             samples = samples[cut:]
         if len(samples):
             t = time.perf_counter()
