@@ -290,3 +290,42 @@ def test_audio_gaps_become_silence_and_overlaps_are_cut(tmp_path):
     assert np.abs(audio[int(0.55 * SR):int(0.7 * SR)]).max() < 0.01
     assert np.abs(audio[int(0.8 * SR):int(1.4 * SR)]).min() > 0.3
     assert stats["audio_samples"] == stats["frames"] * SR // 30
+
+
+_DISK_FULL = textwrap.dedent("""
+    import json, os, resource, signal, sys, time
+    import numpy as np
+    from reactor.output.recorder import LiveRecorder
+    from reactor.errors import OutputError
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over-size writes fail with EFBIG instead
+    resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+    rec = LiveRecorder(sys.argv[1], width_px=160, height_px=96, fps=30, sample_rate_hz=48000,
+                       audio_channels=2, quality="draft")
+    rng = np.random.default_rng(0)
+    worst = 0.0
+    for i in range(300):
+        rec.push_audio(np.zeros((1600, 2), np.float32), i / 30)
+        t = time.perf_counter()
+        rec.push_frame(rng.integers(0, 255, (96, 160, 3), dtype=np.uint8), i / 30)
+        worst = max(worst, time.perf_counter() - t)
+        time.sleep(0.005)
+    seen = rec.error
+    try:
+        rec.close()
+        print(json.dumps({"closed": "no error"}))
+    except OutputError as exc:
+        print(json.dumps({"error_while_recording": seen, "close": str(exc), "worst_push_s": worst}))
+""")
+
+
+def test_a_full_disk_stops_the_recording_with_one_line_but_not_the_show(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")])))
+    done = subprocess.run([sys.executable, "-c", _DISK_FULL, str(tmp_path / "full.mp4")], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    import json
+
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert "File too large" in result["close"] and "\n" not in result["close"], result
+    assert result["error_while_recording"] == result["close"]  # visible (for a HUD) before stopping
+    assert result["worst_push_s"] < 0.05

@@ -148,18 +148,21 @@ class LiveRecorder:
     # -- render thread -------------------------------------------------------------------------
 
     def push_frame(self, rgb: np.ndarray, time_s: float) -> None:
-        """Offer the frame displayed at clock time ``time_s``; never blocks.
+        """Offer the frame displayed at clock time ``time_s``; never blocks, never raises for
+        encoder trouble (see ``error``).
 
         ``rgb`` is ``uint8 (height_px, width_px, 3)``, top row first; it is copied (the caller may
-        reuse it). Times must not go backwards; a frame at the same time as the previous one
-        replaces it.
+        reuse it). ``time_s`` is on the same monotonic clock as ``push_audio``'s: a frame at or
+        before the previous frame's time replaces that frame (a clock that jumps back, e.g. a
+        file position after a seek, would hold the picture until it catches up: pass the
+        monotonic time at which the picture is shown instead).
         """
         t_start = time.perf_counter()
         if rgb.dtype != np.uint8 or rgb.shape != (self.height_px, self.width_px, 3):
             raise ValueError(f"frame must be uint8 ({self.height_px}, {self.width_px}, 3), "
                              f"got {rgb.dtype} {rgb.shape}")
-        if self._stopped:
-            return
+        if self._stopped or self.error is not None:
+            return  # a failed recording stays failed; the show goes on
         time_s = float(time_s)
         new = _Held(np.array(rgb, copy=True, order="C"), time_s)
         if self._t0 is None:
@@ -189,7 +192,7 @@ class LiveRecorder:
             raise ValueError("this recorder has no audio stream (audio_channels=0)")
         if samples.ndim != 2 or samples.shape[1] != self.audio_channels or samples.dtype.kind != "f":
             raise ValueError(f"audio must be float (n, {self.audio_channels}), got {samples.dtype} {samples.shape}")
-        if self._stopped or not len(samples):
+        if self._stopped or self.error is not None or not len(samples):
             return
         self._queue.put(("audio", (_mix(samples, self.audio_channels), float(time_s))))
         self.push_s += time.perf_counter() - t_start
