@@ -329,3 +329,19 @@ def test_a_full_disk_stops_the_recording_with_one_line_but_not_the_show(tmp_path
     assert "File too large" in result["close"] and "\n" not in result["close"], result
     assert result["error_while_recording"] == result["close"]  # visible (for a HUD) before stopping
     assert result["worst_push_s"] < 0.05
+
+
+def test_a_failed_finalise_is_reported_and_keeps_the_fragmented_file(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(recorder_mod, "remux_faststart", broken)
+    path = tmp_path / "frag.mp4"
+    rec = LiveRecorder(path, width_px=W, height_px=H, fps=30, sample_rate_hz=SR, audio_channels=2,
+                       queue_frames=UNHURRIED)
+    show(rec, 3.0 + np.arange(30) / 30, lambda i, t: 100, t_audio0=3.0, audio_end=4.1)
+    with pytest.raises(OutputError, match="No space left") as err:
+        rec.close()
+    assert "\n" not in str(err.value)
+    assert "moof" in top_level_boxes(path) and sum(1 for _ in av.open(str(path)).decode(video=0)) == 30
+    assert sorted(os.listdir(tmp_path)) == ["frag.mp4"]

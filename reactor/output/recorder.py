@@ -342,21 +342,28 @@ class _Worker:
         while True:
             kind, payload = rec._queue.get()
             try:
-                if rec.error is None:
-                    if kind == "stop":
+                if kind == "stop":
+                    if rec.error is None:
                         self._finish(payload)
-                        return
-                    getattr(self, "_on_" + kind)(payload)
-                elif kind == "stop":
                     return
+                if rec.error is None:
+                    getattr(self, "_on_" + kind)(payload)
             except Exception as exc:  # reported through rec.error; the show goes on
-                rec.error = str(_error(rec.path, exc)) if isinstance(exc, (av.FFmpegError, OSError)) else \
-                    f"{rec.path}: recording failed: {type(exc).__name__}: {exc}"
-                log.error("%s", rec.error)
-                self.enc.discard()
+                self._fail(exc)
+                if kind == "stop":
+                    return
             finally:
                 if kind == "frame":
                     rec._slots.release()
+
+    def _fail(self, exc: Exception) -> None:
+        rec = self.rec
+        if isinstance(exc, (av.FFmpegError, OSError)):
+            rec.error = str(_error(rec.path, exc))
+        else:
+            rec.error = f"{rec.path}: recording failed: {type(exc).__name__}: {exc}"
+        log.error("%s", rec.error)
+        self.enc.discard()
 
     def _on_start(self, t0: float) -> None:
         self._t0 = t0
