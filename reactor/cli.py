@@ -117,9 +117,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def load_clip(args):
-    """The (trimmed) audio named by ``audio``/``--demo``/``--start``/``--duration``."""
-    from reactor.audio.decode import load_audio
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1280x720"`` -> (1280, 720); even sides only (H.264 4:2:0 needs them)."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--size must look like 1280x720, got {text!r}") from None
+    if not (16 <= w <= 7680 and 16 <= h <= 4320):
+        raise UsageError(f"--size {w}x{h} is out of range (16x16 .. 7680x4320)")
+    if w % 2 or h % 2:
+        raise UsageError(f"--size {w}x{h}: width and height must be even for H.264; try {w + w % 2}x{h + h % 2}")
+    return w, h
+
+
+def parse_region(text: str, flag: str) -> tuple[float, float, float, float]:
+    """``"0.45,0.55,0.1,0.06"`` -> normalized (x, y, w, h), origin top-left."""
+    try:
+        vals = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        vals = ()
+    if len(vals) != 4 or not all(0.0 <= v <= 1.0 for v in vals) or vals[2] <= 0 or vals[3] <= 0:
+        raise UsageError(f"{flag} must be four numbers 0..1 'x,y,w,h' (origin top-left), got {text!r}")
+    return vals  # type: ignore[return-value]
+
+
+def clip_from_args(args):
+    """The (trimmed) audio named by ``audio``/``--demo``/``--start``/``--duration``, and its name."""
+    from reactor.audio.clips import DEMO_SOURCE, load_clip
 
     if args.demo and args.audio:
         raise UsageError("give an audio file or --demo, not both")
@@ -127,20 +151,17 @@ def load_clip(args):
         raise UsageError(f"--duration must be positive, got {args.duration:g}")
     if args.start < 0:
         raise UsageError(f"--start must be >= 0, got {args.start:g}")
-    if args.demo:
-        from reactor.audio.demo import demo_clip
-
-        return demo_clip().trimmed(args.start, args.duration), "demo"
-    if not args.audio:
+    if not args.demo and not args.audio:
         raise UsageError("give an audio file, or --demo for the built-in track")
-    return load_audio(args.audio, start_s=args.start, duration_s=args.duration), args.audio
+    clip = load_clip(args.audio, demo=args.demo, start_s=args.start, duration_s=args.duration)
+    return clip, (DEMO_SOURCE if args.demo else args.audio)
 
 
 def _cmd_analyze(args) -> int:
     from reactor.analysis import report
     from reactor.analysis.offline import analyze_clip
 
-    clip, name = load_clip(args)
+    clip, name = clip_from_args(args)
     result = analyze_clip(clip)
     if clip.repaired:
         from dataclasses import replace
@@ -160,9 +181,25 @@ def _cmd_analyze(args) -> int:
 
 
 def _cmd_render(args) -> int:
-    from reactor.render_job import run_render
+    from reactor.render_job import render_clip
+    from reactor.scene_setup import prepare_images, resolve_preset
 
-    return run_render(args)
+    width, height = parse_size(args.size)
+    if not 1.0 <= args.fps <= 240.0:
+        raise UsageError(f"--fps must be 1..240, got {args.fps:g}")
+    clip, _ = clip_from_args(args)
+    preset = resolve_preset(preset=args.preset, scene=args.scene, demo=args.demo, have_image=bool(args.image))
+    mouth = parse_region(args.mouth, "--mouth") if args.mouth else None
+    image, depth, preset = prepare_images(preset, width_px=width, height_px=height, image_path=args.image,
+                                          depth_path=args.depth, fit=args.fit, mouth=mouth, demo=args.demo)
+    result = render_clip(clip, preset=preset, out_path=args.output, width_px=width, height_px=height,
+                         fps=args.fps, image=image, depth=depth, quality=args.quality, codec=args.codec,
+                         progress=not args.no_progress)
+    verb = "stopped early; wrote a playable partial clip" if result.aborted else "wrote"
+    print(f"{verb} {result.path}: {result.frames} frames, {result.duration_s:.2f} s, "
+          f"{width}x{height} @ {args.fps:g} fps, preset {preset.name} ({preset.scene}), "
+          f"{result.duration_s / max(result.wall_s, 1e-9):.2f}x real time", file=sys.stderr)
+    return 130 if result.aborted else 0
 
 
 def _cmd_presets(args) -> int:

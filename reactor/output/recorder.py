@@ -148,18 +148,21 @@ class LiveRecorder:
     # -- render thread -------------------------------------------------------------------------
 
     def push_frame(self, rgb: np.ndarray, time_s: float) -> None:
-        """Offer the frame displayed at clock time ``time_s``; never blocks.
+        """Offer the frame displayed at clock time ``time_s``; never blocks, never raises for
+        encoder trouble (see ``error``).
 
         ``rgb`` is ``uint8 (height_px, width_px, 3)``, top row first; it is copied (the caller may
-        reuse it). Times must not go backwards; a frame at the same time as the previous one
-        replaces it.
+        reuse it). ``time_s`` is on the same monotonic clock as ``push_audio``'s: a frame at or
+        before the previous frame's time replaces that frame (a clock that jumps back, e.g. a
+        file position after a seek, would hold the picture until it catches up: pass the
+        monotonic time at which the picture is shown instead).
         """
         t_start = time.perf_counter()
         if rgb.dtype != np.uint8 or rgb.shape != (self.height_px, self.width_px, 3):
             raise ValueError(f"frame must be uint8 ({self.height_px}, {self.width_px}, 3), "
                              f"got {rgb.dtype} {rgb.shape}")
-        if self._stopped:
-            return
+        if self._stopped or self.error is not None:
+            return  # a failed recording stays failed; the show goes on
         time_s = float(time_s)
         new = _Held(np.array(rgb, copy=True, order="C"), time_s)
         if self._t0 is None:
@@ -189,7 +192,7 @@ class LiveRecorder:
             raise ValueError("this recorder has no audio stream (audio_channels=0)")
         if samples.ndim != 2 or samples.shape[1] != self.audio_channels or samples.dtype.kind != "f":
             raise ValueError(f"audio must be float (n, {self.audio_channels}), got {samples.dtype} {samples.shape}")
-        if self._stopped or not len(samples):
+        if self._stopped or self.error is not None or not len(samples):
             return
         self._queue.put(("audio", (_mix(samples, self.audio_channels), float(time_s))))
         self.push_s += time.perf_counter() - t_start
@@ -339,21 +342,28 @@ class _Worker:
         while True:
             kind, payload = rec._queue.get()
             try:
-                if rec.error is None:
-                    if kind == "stop":
+                if kind == "stop":
+                    if rec.error is None:
                         self._finish(payload)
-                        return
-                    getattr(self, "_on_" + kind)(payload)
-                elif kind == "stop":
                     return
+                if rec.error is None:
+                    getattr(self, "_on_" + kind)(payload)
             except Exception as exc:  # reported through rec.error; the show goes on
-                rec.error = str(_error(rec.path, exc)) if isinstance(exc, (av.FFmpegError, OSError)) else \
-                    f"{rec.path}: recording failed: {type(exc).__name__}: {exc}"
-                log.error("%s", rec.error)
-                self.enc.discard()
+                self._fail(exc)
+                if kind == "stop":
+                    return
             finally:
                 if kind == "frame":
                     rec._slots.release()
+
+    def _fail(self, exc: Exception) -> None:
+        rec = self.rec
+        if isinstance(exc, (av.FFmpegError, OSError)):
+            rec.error = str(_error(rec.path, exc))
+        else:
+            rec.error = f"{rec.path}: recording failed: {type(exc).__name__}: {exc}"
+        log.error("%s", rec.error)
+        self.enc.discard()
 
     def _on_start(self, t0: float) -> None:
         self._t0 = t0
@@ -386,14 +396,15 @@ class _Worker:
             return
         pos = int(round((time_s - self._t0) * self._rate))
         gap = pos - self._audio_next
-        if gap > self._slack:
+        slack = self._slack if self._audio_next else 0  # the first sample is placed exactly
+        if gap > slack:
             self.enc.add_audio(np.zeros((gap, samples.shape[1]), np.float32))
             self.gap_samples += gap
             self._audio_next += gap
-        elif gap < -self._slack:
+        elif gap < -slack:
             cut = min(-gap, len(samples))
-            if self._audio_next > 0:
-                self.cut_samples += cut  # not counted: audio from before the recording began
+            if self._audio_next > 0:  # audio from before the recording began is not a cut
+                self.cut_samples += cut
             samples = samples[cut:]
         if len(samples):
             t = time.perf_counter()
