@@ -238,7 +238,6 @@ def _cmd_live(args) -> int:
         return 0
     from reactor.live.job import DEFAULT_PRESETS, SourceSpec, run_live
     from reactor.live.show import LiveOptions
-    from reactor.render_job import parse_size
 
     width, height = parse_size(args.size)
     auto = args.scale.strip().lower() == "auto"

@@ -42,16 +42,11 @@ def make_source(spec: SourceSpec):
 
         device = spec.mic_device
         return MicSource(device=int(device) if device and device.isdigit() else device)
-    from reactor.audio.decode import load_audio
+    from reactor.audio.clips import load_clip
 
     if spec.audio and spec.demo:
         raise UsageError("give an audio file or --demo, not both")
-    if spec.audio:
-        clip = load_audio(spec.audio, start_s=spec.start_s, duration_s=spec.duration_s)
-    else:
-        from reactor.audio.demo import demo_clip
-
-        clip = demo_clip().trimmed(spec.start_s, spec.duration_s)
+    clip = load_clip(spec.audio or None, demo=not spec.audio, start_s=spec.start_s, duration_s=spec.duration_s)
     if spec.audio_out == "none":
         from reactor.audio.paced import PacedSource
 
