@@ -110,3 +110,17 @@ def test_hud_text_is_crisp_at_any_size(gl_ctx):
         tex.release()
         fbo.release()
     hud.release()
+
+
+def test_unchanged_same_size_output_is_blitted_exactly(gl_ctx):
+    comp = Compositor(gl_ctx)
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 256, (36, 64, 4), dtype=np.uint8)
+    src = gl_ctx.texture((64, 36), 4, data=pixels.tobytes())
+    src_fbo = gl_ctx.framebuffer(color_attachments=[src])
+    tex, fbo = _target(gl_ctx, 64, 36)
+    comp.draw(src, fbo, viewport=(0, 0, 64, 36), source_dithered=True, source_fbo=src_fbo)
+    assert np.array_equal(_read(fbo, 64, 36), pixels[..., :3].astype(np.float32))
+    for obj in (src, src_fbo, tex, fbo):
+        obj.release()
+    comp.release()

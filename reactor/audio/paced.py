@@ -35,12 +35,13 @@ class PacedSource:
         self.loop = bool(loop)
         self._clock = clock
         self._t0: float | None = None
+        self.started_s: float | None = None  # clock reading at start() (clip time 0), for benchmarks
         self._done = 0  # samples handed out so far (absolute, across loops)
         self.finished = False
 
     def start(self) -> None:
         """Start the clock at position 0."""
-        self._t0 = self._clock()
+        self._t0 = self.started_s = self._clock()
 
     def _position(self) -> int:
         if self._t0 is None:

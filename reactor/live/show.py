@@ -269,7 +269,8 @@ class Show:
         self.compositor.draw(current.output_texture, fbo, viewport=(0, 0, *size),
                              incoming=other.output_texture if other is not None else None,
                              progress=progress, gain=self._gain, frame=current.frame,
-                             source_dithered=current.self_dithered)
+                             source_dithered=current.self_dithered,
+                             source_fbo=current.output_fbo if current.self_dithered else None)
 
     # -- timing ----------------------------------------------------------------------------------
     def lead_s(self) -> float:

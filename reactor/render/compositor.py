@@ -122,7 +122,8 @@ class Compositor:
         return self._mix_tex, self._mix_fbo
 
     def draw(self, source, framebuffer, *, viewport: tuple[int, int, int, int], incoming=None,
-             progress: float = 0.0, gain: float = 1.0, frame: int = 0, source_dithered: bool = False) -> None:
+             progress: float = 0.0, gain: float = 1.0, frame: int = 0, source_dithered: bool = False,
+             source_fbo=None) -> None:
         """Composite into ``viewport`` (x, y, w, h) of ``framebuffer``.
 
         Parameters
@@ -137,6 +138,10 @@ class Compositor:
             Frame count, seeds the dither pattern.
         source_dithered : bool
             ``source`` is already dithered 8-bit colour (skip the dither when nothing else changes it).
+        source_fbo : moderngl.Framebuffer, optional
+            A framebuffer of ``source`` (bottom row first): when nothing changes the pixels
+            (same size, no fade, no blackout, already dithered) they are blitted, not drawn,
+            which on a CPU rasterizer costs a fraction of a full-screen pass.
         """
         mixing = incoming is not None and progress > 0.0
         if mixing and progress >= 1.0:
@@ -146,8 +151,12 @@ class Compositor:
             self.transition.draw(source, incoming, float(progress), fbo)
             source, mixing, source_dithered = tex, False, False
         x, y, w, h = viewport
-        prog, vao = self._program((x, y))
         same_size = tuple(source.size) == (w, h)
+        if (source_fbo is not None and source_dithered and same_size and not mixing and gain >= 1.0
+                and (x, y) == (0, 0)):
+            self._ctx.copy_framebuffer(framebuffer, source_fbo)
+            return
+        prog, vao = self._program((x, y))
         prog["u_filter"].value = 0 if same_size else 1
         prog["u_mix"].value = float(progress) if mixing else 0.0
         prog["u_gain"].value = float(max(0.0, min(1.0, gain)))

@@ -1,0 +1,188 @@
+"""Live loop figures: frame times per scene and scale, loop overhead, analysis cost, click-to-photon.
+
+Needs a display: run under Xvfb (``Xvfb :97 -screen 0 1280x720x24 -nolisten tcp & DISPLAY=:97``)
+or ``xvfb-run -a``. Sound comes from the silent clock (``--audio-out none``), so no sound device
+is needed; the latency row therefore starts at the moment the click is due on that clock (no input
+latency: add the device's, which ``reactor live`` shows in its HUD).
+
+    python benchmarks/bench_live.py [--frames 40] [--size 1280x720] [--scenes tunnel,scope]
+
+Columns (medians over the frames of one run, milliseconds):
+  loop p50 / p99   the live loop's own time per frame (analysis, modulation, render, composite +
+                   upscale, HUD, swap), without the pacing wait
+  alone p50        the same scene at the same internal size rendered alone (render + finish)
+  overhead         (loop - alone) / loop: what the show adds around the scene
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+_FLASH = """// @description white while an onset is fresh: the click made visible
+void main() { fragColor = vec4(vec3(u_onset > 0.3 ? 1.0 : 0.0), 1.0); }
+"""
+
+
+def _show(preset: str, *, size, scale: float, frames: int, clip=None, start_s: float = 8.0, hud: bool = True):
+    from reactor.audio.clips import load_clip
+    from reactor.audio.paced import PacedSource
+    from reactor.live.show import LiveOptions, Show
+
+    clip = clip if clip is not None else load_clip(demo=True, start_s=start_s)
+    opts = LiveOptions(presets=(preset,), width_px=size[0], height_px=size[1], scale=scale, frames=frames,
+                       hud=hud, watch=False)
+    return Show(opts, PacedSource(clip, loop=True))
+
+
+def loop_times(preset: str, *, size, scale: float, frames: int) -> dict:
+    show = _show(preset, size=size, scale=scale, frames=frames)
+    stats = show.run()
+    work = np.asarray(show.stats.work_s)[5:] * 1e3  # the first frames fill caches
+    return {"loop_p50": float(np.median(work)), "loop_p99": float(np.percentile(work, 99)),
+            "frame_p50": stats["frame_ms_p50"], "errors": stats["errors"]}
+
+
+def render_alone(window, scene: str, *, size, frames: int) -> float:
+    from reactor.features import Features
+    from reactor.render.renderer import Renderer
+
+    ctx = window.ctx
+    times = []
+    with Renderer(ctx, scene, width_px=size[0], height_px=size[1]) as r:
+        for n in range(frames):
+            f = Features.silent(n / 60)
+            t0 = time.perf_counter()
+            r.render(f, {}, time_s=n / 60, dt_s=1 / 60)
+            ctx.finish()
+            times.append(time.perf_counter() - t0)
+    return float(np.median(np.asarray(times[5:]) * 1e3))
+
+
+def analysis_cost(frames: int = 600) -> tuple[float, float]:
+    """Median ms per 60 fps frame of analyzer.process (800 samples) + snapshot, and its p99."""
+    from reactor.analysis.analyzer import StreamingAnalyzer, warm_up
+    from reactor.audio.clips import load_clip
+
+    warm_up()
+    clip = load_clip(demo=True, start_s=8.0)
+    a = StreamingAnalyzer(sample_rate_hz=clip.sample_rate_hz, channels=clip.samples.shape[1])
+    step = clip.sample_rate_hz // 60
+    times = []
+    for n in range(frames):
+        block = clip.samples[n * step:(n + 1) * step]
+        t0 = time.perf_counter()
+        a.process(block)
+        a.snapshot((n + 1) * step / clip.sample_rate_hz)
+        times.append(time.perf_counter() - t0)
+    t = np.asarray(times[30:]) * 1e3
+    return float(np.median(t)), float(np.percentile(t, 99))
+
+
+def click_latency(*, size=(320, 180), clicks: int = 10) -> list[float]:
+    """Seconds from each click being due on the clock to the end of the swap of the first frame
+    that shows it (the pixel read back after the frame)."""
+    from reactor.audio.decode import AudioClip
+    from reactor.live.show import Show
+
+    rate, period = 48000, 0.5
+    n = int(rate * period * (clicks + 2))
+    samples = np.zeros((n, 2), np.float32)
+    rng = np.random.default_rng(1)
+    times = [1.0 + period * i for i in range(clicks)]
+    for t in times:
+        a = int(t * rate)
+        samples[a:a + 240] = rng.uniform(-0.8, 0.8, (240, 1))
+    clip = AudioClip(samples=samples, sample_rate_hz=rate, source="clicks")
+    folder = Path(tempfile.mkdtemp())
+    scene = folder / "flash.frag"
+    scene.write_text(_FLASH)
+    preset = folder / "flash.toml"
+    preset.write_text(f'name = "flash"\ndescription = "bench"\nscene = "{scene}"\n')
+
+    class Probe(Show):
+        seen: list[tuple[int, float]] = []
+
+        def _frame(self):
+            super()._frame()
+            px = self.ctx.screen.read(viewport=(size[0] // 2, size[1] // 2, 1, 1), components=1)
+            self.seen.append((self.stats.frames, px[0]))
+
+    show = _show(str(preset), size=size, scale=1.0, frames=int((clicks + 1.5) * period * 60), clip=clip, hud=False)
+    show.__class__ = Probe
+    show.run()
+    ends = show.stats.first_s + np.concatenate([[0.0], np.cumsum(show.stats.intervals_s)])
+    t0 = show.source.started_s
+    lit = [(ends[i], v) for i, v in Probe.seen if i < len(ends)]
+    out = []
+    for t in times:
+        due = t0 + t
+        after = [end for end, v in lit if end >= due and v > 128]
+        if after:
+            out.append(after[0] - due)
+    return out
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--frames", type=int, default=40)
+    p.add_argument("--size", default="1280x720")
+    p.add_argument("--scales", default="1,0.5")
+    p.add_argument("--scenes", default="")
+    args = p.parse_args()
+    if not os.environ.get("DISPLAY"):
+        print("needs a display: run under Xvfb (see the docstring)", file=sys.stderr)
+        return 2
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    from reactor.render.context import describe
+    from reactor.render.scenes import list_scenes
+    from reactor.render.window import Window
+
+    size = tuple(int(v) for v in args.size.split("x"))
+    scales = [float(s) for s in args.scales.split(",")]
+    scenes = args.scenes.split(",") if args.scenes else sorted(list_scenes())
+    rows = []
+    for scene in scenes:
+        for scale in scales:
+            lt = loop_times(scene, size=size, scale=scale, frames=args.frames)
+            rows.append((scene, scale, lt))
+    win = Window(width_px=size[0], height_px=size[1], title="bench")
+    gl = describe(win.ctx)
+    alone = {(s, k): render_alone(win, s, size=(round(size[0] * k), round(size[1] * k)), frames=min(args.frames, 30))
+             for s in scenes for k in scales}
+    win.close()
+    print(f"live loop, {size[0]}x{size[1]} window, {gl}, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print("| scene | scale | loop p50 ms | loop p99 ms | alone p50 ms | overhead | p50 <= 16.7 ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    overheads = []
+    for scene, scale, lt in rows:
+        a = alone[(scene, scale)]
+        ov = (lt["loop_p50"] - a) / lt["loop_p50"]
+        overheads.append(ov)
+        ok = "yes" if lt["loop_p50"] <= 16.7 else "no"
+        print(f"| {scene} | {scale:g} | {lt['loop_p50']:.1f} | {lt['loop_p99']:.1f} | {a:.1f} | {100 * ov:.0f} % | {ok} |"
+              + (f" errors: {lt['errors']}" if lt["errors"] else ""))
+    print(f"median loop overhead: {100 * float(np.median(overheads)):.0f} % of the frame")
+    a50, a99 = analysis_cost()
+    print(f"analysis per 60 fps frame (800 samples + snapshot): p50 {a50:.2f} ms, p99 {a99:.2f} ms")
+    lat = click_latency()
+    if lat:
+        print(f"click due -> first frame showing it swapped (silent clock, 320x180): median {1e3 * np.median(lat):.1f} ms, "
+              f"max {1e3 * max(lat):.1f} ms over {len(lat)} clicks (one frame = 16.7 ms)")
+    else:
+        print("click latency: no frame showed a click")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
