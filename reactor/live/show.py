@@ -56,6 +56,7 @@ class LiveOptions:
     watch: bool = True
     record_quality: str = "draft"
     extra_watch: tuple[Path, ...] = field(default_factory=tuple)
+    trace: bool = False  # keep (frame time, clock time, swap end perf) per frame: stats["trace"]
 
 
 @dataclass
@@ -81,7 +82,8 @@ class Show:
         self.nudge_s = 0.0
         self._gain = 1.0
         self._want_quit = False
-        self._now = 0.0
+        self._now = self._clock_s = 0.0
+        self.trace: list[tuple[float, float, float]] = []
         self.recorder = None
         self.rec_stats: list[dict] = []
 
@@ -215,6 +217,8 @@ class Show:
             work = time.perf_counter() - start
             self.window.swap()
             end = time.perf_counter()
+            if self.opt.trace:
+                self.trace.append((self._now, self._clock_s, end))
             self._last_work_s = work + self.window.last_swap_s
             interval = self.stats.add(end_s=end, work_s=self._last_work_s)
             self.pacer.frame_done(end, interval, self.window.last_swap_s)
@@ -240,6 +244,7 @@ class Show:
             for key in self.window.poll():
                 self._key(key)
             samples, clock_s = self.source.poll()
+            self._clock_s = clock_s
             for m in self.source.messages():
                 self.report(m, error=False)
             self._reloads()
@@ -574,6 +579,8 @@ class Show:
             "events": list(self.events),
             "errors": list(self.errors),
         })
+        if self.opt.trace:
+            out["trace"] = [list(row) for row in self.trace]
         return out
 
     def _teardown(self) -> None:
