@@ -10,6 +10,7 @@ Threading: an engine and everything it owns live on one thread (the main/render 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -60,6 +61,7 @@ class Engine:
         self.layers: list[Layer] = [Layer(modulator, renderer)]
         self._index = 0
         self._last_t: float | None = None
+        self.analysis_s = 0.0
 
     @property
     def modulator(self) -> Modulator:
@@ -79,9 +81,11 @@ class Engine:
         ``Modulator.step``); ``draw=False`` advances analysis and modulation without drawing
         (a frozen picture). Offline rendering passes none of them.
         """
+        t0 = time.perf_counter()
         if samples is not None and len(samples):
             self.analyzer.process(samples)
         features = self.analyzer.snapshot(time_s)
+        self.analysis_s = time.perf_counter() - t0  # for a HUD; never affects the output
         # dt is what the picture experienced; a backwards jump (seek, loop) is not negative time
         dt = 0.0 if self._last_t is None else time_s - self._last_t
         all_params = []

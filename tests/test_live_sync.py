@@ -32,3 +32,32 @@ def test_frame_clock_matches_heard_position_within_a_frame(xvfb_display):
     # the lead does its job: without it every frame would show a time one frame's work too early
     work_s = stats["work_ms_p50"] / 1e3
     assert abs(np.median(err)) < 0.5 * work_s, (np.median(err), work_s)
+
+
+def test_a_failing_frame_is_reported_once_and_the_last_picture_stays(xvfb_display, monkeypatch):
+    from reactor.audio.clips import load_clip
+    from reactor.audio.paced import PacedSource
+    from reactor.live.show import LiveOptions, Show
+    from reactor.render.renderer import Renderer
+
+    real = Renderer.render
+
+    def flaky(self, *a, **kw):
+        if self.frame >= 15:
+            raise RuntimeError("boom")
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(Renderer, "render", flaky)
+
+    class Probe(Show):
+        def _frame(self):
+            super()._frame()
+            self.lit.append(float(np.frombuffer(self.ctx.screen.read(viewport=(0, 0, 160, 96)), np.uint8).mean()))
+
+    show = Probe(LiveOptions(presets=("tunnel",), width_px=160, height_px=96, frames=40, watch=False, hud=False),
+                 PacedSource(load_clip(demo=True, start_s=8.0), loop=True))
+    show.lit = []
+    stats = show.run()
+    assert stats["frames"] == 40
+    assert stats["errors"] == ["frame failed: RuntimeError: boom"]
+    assert min(show.lit[16:]) > 5.0 and np.allclose(show.lit[16:], show.lit[16], atol=1.0)  # frozen, not black

@@ -42,7 +42,8 @@ def status_lines(show) -> list[tuple[str, tuple]]:
          f"work {rec['work_ms']:.1f} ms  late {show.stats.late_frames}  scale {scale}  {show.pacer.mode}", DIM),
         (f"{f.get('tempo_bpm', 0.0):.1f} BPM  conf {f.get('tempo_confidence', 0.0):.2f}{tap}  "
          f"nudge {1e3 * show.nudge_s:+.0f} ms", DIM),
-        (f"latency in {_ms(src.get('input_latency_ms'))}  frame {show._last_work_s * 1e3:.0f} ms  "
+        (f"latency in {_ms(src.get('input_latency_ms'))}  analysis {show.engine.analysis_s * 1e3:.1f} ms  "
+         f"frame {show._last_work_s * 1e3:.0f} ms  "
          f"out {_ms(src.get('output_latency_ms'))}  lead {1e3 * show.lead_s():.0f} ms  xruns {src.get('xruns', 0)}",
          DIM),
         (f"fade {seq.fade_s:g} s  on {seq.quantize}  {show.source.name}", DIM),

@@ -91,9 +91,9 @@ class Show:
     def report(self, message: str, *, error: bool = True) -> None:
         """Log a problem once and show it in the HUD (repeats are counted, not repeated)."""
         message = " ".join(str(message).split())
-        self.messages = (self.messages + [message])[-MAX_MESSAGES:]
         if message in self._seen_errors:
             return
+        self.messages = ([m for m in self.messages if m != message] + [message])[-MAX_MESSAGES:]
         self._seen_errors.add(message)
         if error:
             self.errors.append(message)
@@ -156,6 +156,9 @@ class Show:
         self._rec_fbo = self._rec_tex = self._readback = None
         self._rec_times: list[float] = []
         self._features = None
+        from collections import deque
+
+        self._analysis_s: deque[float] = deque(maxlen=600)
 
     def _start_watcher(self) -> None:
         from reactor.live.watch import ReloadWatcher
@@ -257,18 +260,30 @@ class Show:
             frame = self.engine.step(t, samples, controls=self.overrides.controls, bases=self.overrides.params,
                                      draw=not self.frozen)
             self._features = frame.features
+            self._analysis_s.append(self.engine.analysis_s)
+        except Exception as exc:  # a bug or a driver error: report it once; the last frame stays up
+            self._frame_failed(exc)
+            samples, progress = None, 0.0
+        try:
             self._gain = _toward(self._gain, 0.0 if self.blackout else 1.0, self.period_s / BLACKOUT_FADE_S)
             current = self.engine.layers[0].renderer
             other = self.engine.layers[1].renderer if len(self.engine.layers) > 1 else None
             if self.recorder is not None:
-                self._record(current, other, progress, t, samples, clock_s)
+                self._record(current, other, progress, self._now, samples, self._clock_s)
             self._composite(current, other, progress, self.ctx.screen, self._window_size())
             if self.show_hud:
                 self._draw_hud()
-        except ReactorError as exc:
+        except Exception as exc:
+            self._frame_failed(exc)
+
+    def _frame_failed(self, exc: Exception) -> None:
+        if isinstance(exc, ReactorError):
             self.report(str(exc))
-        except Exception as exc:  # a bug or a driver error: report it once; the last frame stays up
+        else:
             self.report(f"frame failed: {type(exc).__name__}: {exc}")
+            if not getattr(self, "_traced", False):  # the traceback of a bug, once, in the log
+                self._traced = True
+                log.debug("frame failure", exc_info=exc)
 
     def _composite(self, current, other, progress, fbo, size) -> None:
         self.compositor.draw(current.output_texture, fbo, viewport=(0, 0, *size),
@@ -566,6 +581,7 @@ class Show:
             "input_latency_ms": st.get("input_latency_ms"),
             "output_latency_ms": st.get("output_latency_ms"),
             "lead_ms": 1e3 * self.lead_s() if hasattr(self, "pacer") else 0.0,
+            "analysis_ms_p50": self._analysis_p50_ms(),
             "tempo_bpm": float(f.get("tempo_bpm", 0.0)),
             "beats": len(ev.beat_times_s) if ev else 0,
             "onsets": len(ev.onset_times_s) if ev else 0,
@@ -582,6 +598,10 @@ class Show:
         if self.opt.trace:
             out["trace"] = [list(row) for row in self.trace]
         return out
+
+    def _analysis_p50_ms(self) -> float:
+        times = getattr(self, "_analysis_s", None)
+        return 1e3 * sorted(times)[len(times) // 2] if times else 0.0
 
     def _teardown(self) -> None:
         if self.recorder is not None:
