@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 _FLASH = """// @description white while an onset is fresh: the click made visible
-void main() { fragColor = vec4(vec3(u_onset > 0.3 ? 1.0 : 0.0), 1.0); }
+void main() { fragColor = vec4(vec3(u_onset > 0.05 ? 1.0 : 0.0), 1.0); }
 """
 
 
@@ -102,11 +102,7 @@ def click_latency(*, size=(320, 180), clicks: int = 10) -> list[float]:
         a = int(t * rate)
         samples[a:a + 240] = rng.uniform(-0.8, 0.8, (240, 1))
     clip = AudioClip(samples=samples, sample_rate_hz=rate, source="clicks")
-    folder = Path(tempfile.mkdtemp())
-    scene = folder / "flash.frag"
-    scene.write_text(_FLASH)
-    preset = folder / "flash.toml"
-    preset.write_text(f'name = "flash"\ndescription = "bench"\nscene = "{scene}"\n')
+    preset = _flash_preset()
 
     class Probe(Show):
         seen: list[tuple[int, float]] = []
@@ -116,7 +112,7 @@ def click_latency(*, size=(320, 180), clicks: int = 10) -> list[float]:
             px = self.ctx.screen.read(viewport=(size[0] // 2, size[1] // 2, 1, 1), components=1)
             self.seen.append((self.stats.frames, px[0]))
 
-    show = _show(str(preset), size=size, scale=1.0, frames=int((clicks + 1.5) * period * 60), clip=clip, hud=False)
+    show = _show(preset, size=size, scale=1.0, frames=int((clicks + 1.5) * period * 60), clip=clip, hud=False)
     show.__class__ = Probe
     show.run()
     ends = show.stats.first_s + np.concatenate([[0.0], np.cumsum(show.stats.intervals_s)])
@@ -131,12 +127,115 @@ def click_latency(*, size=(320, 180), clicks: int = 10) -> list[float]:
     return out
 
 
+def _flash_preset() -> str:
+    folder = Path(tempfile.mkdtemp())
+    scene = folder / "flash.frag"
+    scene.write_text(_FLASH)
+    preset = folder / "flash.toml"
+    preset.write_text(f'name = "flash"\ndescription = "bench"\nscene = "{scene}"\n')
+    return str(preset)
+
+
+def jack_click_latency(*, size=(320, 180), clicks: int = 10, period_s: float = 0.6) -> list[float] | str:
+    """Clicks played by a JACK client into the program's capture ports (a private jackd with the
+    dummy driver, a real PortAudio input stream): seconds from the JACK cycle that carries each
+    click to the swap of the first frame that shows it. Returns a reason string when JACK is missing."""
+    import shutil
+    import subprocess
+    import threading
+
+    if shutil.which("jackd") is None:
+        return "jackd not installed (apt-get install jackd2 libportaudio2)"
+    rate = 48000
+    name = f"reactor-bench-{os.getpid()}"
+    os.environ["JACK_DEFAULT_SERVER"] = name  # before sounddevice is imported
+    server = subprocess.Popen(["jackd", "-n", name, "--no-realtime", "-d", "dummy", "-r", str(rate), "-p", "256",
+                               "-C", "2", "-P", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if subprocess.run(["jack_wait", "-s", name, "-w", "-t", "10"], capture_output=True).returncode != 0:
+            return "jackd did not start"
+        import jack
+
+        from reactor.audio.mic import MicSource
+        from reactor.live.show import LiveOptions, Show
+
+        feeder = jack.Client("clicker", no_start_server=True)
+        outs = [feeder.outports.register(f"out_{c}") for c in range(2)]
+        burst = np.random.default_rng(1).uniform(-0.8, 0.8, 240).astype(np.float32)
+        state = {"start": None, "due": [], "pos": None}
+
+        @feeder.set_process_callback
+        def process(frames):  # JACK thread: a click every period_s once armed
+            cycle_perf = time.perf_counter() - feeder.frames_since_cycle_start / rate
+            bufs = [p.get_array() for p in outs]
+            for b in bufs:
+                b[:] = 0.0
+            f0 = feeder.last_frame_time
+            if state["start"] is None:
+                return
+            for k in range(clicks):
+                c = state["start"] + int(k * period_s * rate)
+                a, b_ = max(c, f0), min(c + len(burst), f0 + frames)
+                if a < b_:
+                    for buf in bufs:
+                        buf[a - f0:b_ - f0] = burst[a - c:b_ - c]
+                    if a == c:
+                        state["due"].append(cycle_perf + (c - f0) / rate)
+
+        feeder.activate()
+        preset = _flash_preset()
+        source = MicSource(block_samples=256)
+        seen: list[tuple[float, float]] = []
+
+        class Probe(Show):
+            def _frame(self):
+                super()._frame()
+                px = self.ctx.screen.read(viewport=(size[0] // 2, size[1] // 2, 1, 1), components=1)
+                seen.append((time.perf_counter(), px[0]))  # read back = finished; the swap follows
+                if state["start"] is not None and feeder.frame_time > state["start"] + (clicks + 1) * period_s * rate:
+                    self._want_quit = True
+
+        def connect():
+            deadline = time.perf_counter() + 30
+            while time.perf_counter() < deadline:
+                ports = sorted(p.name for p in feeder.get_ports("PortAudio:in"))
+                if len(ports) >= 1:
+                    for src, dst in zip(outs, ports):
+                        feeder.connect(src, dst)
+                    time.sleep(1.5)  # let the analyzer settle on silence
+                    state["start"] = feeder.frame_time + rate // 10
+                    return
+                time.sleep(0.02)
+
+        threading.Thread(target=connect, daemon=True).start()
+        opts = LiveOptions(presets=(preset,), width_px=size[0], height_px=size[1], hud=False, watch=False, mic=True)
+        Probe(opts, source).run()
+        feeder.deactivate()
+        feeder.close()
+        lat = []
+        for due in state["due"]:
+            after = [t for t, v in seen if t >= due and v > 128]
+            if after:
+                lat.append(after[0] - due)
+        return lat
+    finally:
+        import sys as _sys
+
+        sd = _sys.modules.get("sounddevice")
+        if sd is not None:
+            while sd._initialized:
+                sd._terminate()
+        server.terminate()
+        server.wait(timeout=5)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--frames", type=int, default=40)
     p.add_argument("--size", default="1280x720")
     p.add_argument("--scales", default="1,0.5")
     p.add_argument("--scenes", default="")
+    p.add_argument("--latency-only", action="store_true", help="only the click-to-photon rows")
     args = p.parse_args()
     if not os.environ.get("DISPLAY"):
         print("needs a display: run under Xvfb (see the docstring)", file=sys.stderr)
@@ -149,6 +248,9 @@ def main() -> int:
     from reactor.render.window import Window
 
     size = tuple(int(v) for v in args.size.split("x"))
+    if args.latency_only:
+        _latency_rows()
+        return 0
     scales = [float(s) for s in args.scales.split(",")]
     scenes = args.scenes.split(",") if args.scenes else sorted(list_scenes())
     rows = []
@@ -173,6 +275,11 @@ def main() -> int:
         print(f"| {scene} | {scale:g} | {lt['loop_p50']:.1f} | {lt['loop_p99']:.1f} | {a:.1f} | {100 * ov:.0f} % | {ok} |"
               + (f" errors: {lt['errors']}" if lt["errors"] else ""))
     print(f"median loop overhead: {100 * float(np.median(overheads)):.0f} % of the frame")
+    _latency_rows()
+    return 0
+
+
+def _latency_rows() -> None:
     a50, a99 = analysis_cost()
     print(f"analysis per 60 fps frame (800 samples + snapshot): p50 {a50:.2f} ms, p99 {a99:.2f} ms")
     lat = click_latency()
@@ -181,7 +288,14 @@ def main() -> int:
               f"max {1e3 * max(lat):.1f} ms over {len(lat)} clicks (one frame = 16.7 ms)")
     else:
         print("click latency: no frame showed a click")
-    return 0
+    jl = jack_click_latency()
+    if isinstance(jl, str):
+        print(f"JACK mic click latency: skipped ({jl})")
+    elif jl:
+        print(f"JACK mic click -> first frame showing it (capture, analysis, frame; 320x180): median "
+              f"{1e3 * np.median(jl):.1f} ms, max {1e3 * max(jl):.1f} ms over {len(jl)} clicks")
+    else:
+        print("JACK mic click latency: no frame showed a click")
 
 
 if __name__ == "__main__":

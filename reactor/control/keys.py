@@ -19,7 +19,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(("right", "pagedown"), "next", "next preset"),
     Binding(("left", "pageup"), "previous", "previous preset"),
     Binding(tuple("123456789"), "slot", "go to slot 1..9 (the --preset list, in order)"),
-    Binding(("[",), "fade_shorter", "shorter crossfade (0, 0.5, 1, 2, 4, 8 s)"),
+    Binding(("[",), "fade_shorter", "shorter crossfade (the HUD shows the length)"),
     Binding(("]",), "fade_longer", "longer crossfade"),
     Binding(("q",), "quantize", "crossfade starts: now / on the next beat / on the next bar"),
     Binding(("t", "space"), "tap", "tap tempo (two taps or more set the tempo)"),
@@ -53,4 +53,13 @@ def format_keys() -> str:
     for b in BINDINGS:
         keys = "1..9" if b.action == "slot" else " / ".join(b.keys)
         rows.append(f"{keys:<18} {b.help}")
+    return "\n".join(rows)
+
+
+def keys_markdown() -> str:
+    """The key map as a Markdown table (the README's copy is checked against it)."""
+    rows = ["| keys | action |", "| --- | --- |"]
+    for b in BINDINGS:
+        keys = "`1`..`9`" if b.action == "slot" else " ".join(f"`{k}`" for k in b.keys)
+        rows.append(f"| {keys} | {b.help} |")
     return "\n".join(rows)
