@@ -60,6 +60,9 @@ def test_keys_switch_presets_and_picture_is_not_black(xvfb_display, tmp_path):
         wait_for_line(log, "preset -> tunnel")
         send_keys(xvfb_display, win, "Escape")  # panic: the safe preset (scope, slot 1)
         wait_for_line(log, "panic")
+        # a resized window resizes the scenes (feedback kept: tests/test_renderer_resize.py)
+        subprocess.run(["xdotool", "windowsize", win, "400", "240"], env=env_for(xvfb_display), check=True)
+        wait_for_line(log, "window 400x240")
     finally:
         rc = finish(proc, xvfb_display, win) if proc.poll() is None else proc.returncode
     assert rc == 0, log.read_text()[-2000:]
