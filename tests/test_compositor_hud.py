@@ -34,7 +34,7 @@ def _smooth(w, h):
 
 
 def test_catmull_rom_upscale_beats_nearest_and_bilinear(gl_ctx):
-    comp = Compositor(gl_ctx)
+    comp = Compositor(gl_ctx, upscale="catmull-rom")
     half = _smooth(128, 72)
     src = _texture(gl_ctx, half)
     tex, fbo = _target(gl_ctx, 256, 144)

@@ -1,10 +1,11 @@
 """The live compositor: scene output(s) -> window (or recording) framebuffer, in one pass.
 
 One full-screen pass does everything between the scenes and the screen, because on a CPU
-rasterizer each extra 720p pass costs ~6 ms: it upscales the (possibly lower-resolution) scene
-output with a Catmull-Rom filter (9 bilinear taps; sharp, no ringing worth noticing at 2x),
-crossfades to the incoming scene, applies the blackout gain and dithers to 8 bits. At 1:1 with
-an 8-bit already-dithered source and no fade it is a plain texel copy.
+rasterizer each extra 720p pass costs several ms: it upscales the (possibly lower-resolution)
+scene output with a Catmull-Rom filter (9 bilinear taps; sharp, no ringing worth noticing at 2x;
+one bilinear tap on a software rasterizer, see ``default_upscale``), crossfades to the incoming
+scene, applies the blackout gain and dithers to 8 bits. At 1:1 with an 8-bit already-dithered
+source and no fade the pixels are blitted instead.
 
 The seam for shader transitions: a ``Compositor(transition=obj)`` with any object that has
 ``draw(start_tex, end_tex, progress, fbo)`` (e.g. an ISF transition with startImage, endImage,
@@ -22,21 +23,24 @@ from reactor.render.passes import DITHER_GLSL, dither_jitter, draw_fullscreen, f
 from reactor.render.programs import VERTEX_SHADER
 
 _SHADER = """#version 330 core
+// Variants are compiled with #defines (FILTER, MIX, DITHER), not chosen by uniforms: a CPU
+// rasterizer (llvmpipe) runs both sides of a branch, so one shader with every path costs a
+// 9-tap filter even for a plain copy.
 in vec2 v_uv;
 out vec4 fragColor;
 uniform sampler2D u_a;
 uniform sampler2D u_b;
 uniform float u_mix;      // 0: a only .. 1: b only
 uniform float u_gain;     // 1 normal, 0 black
-uniform int u_filter;     // 0: texel copy (same size), 1: Catmull-Rom
-uniform int u_dither;
 uniform vec2 u_jitter;
+uniform ivec2 u_origin;   // viewport origin (texel copy)
 """ + DITHER_GLSL + """
+#if FILTER == 2
 // Catmull-Rom as 9 bilinear taps: the two middle weights of each axis are merged into one
 // bilinear fetch at the weighted position between them.
-vec3 catmull_rom(sampler2D tex, vec2 uv) {
+vec3 fetch(sampler2D tex) {
     vec2 size = vec2(textureSize(tex, 0));
-    vec2 pos = uv * size;
+    vec2 pos = v_uv * size;
     vec2 p1 = floor(pos - 0.5) + 0.5;
     vec2 f = pos - p1;
     vec2 w0 = f * (-0.5 + f * (1.0 - 0.5 * f));
@@ -58,26 +62,34 @@ vec3 catmull_rom(sampler2D tex, vec2 uv) {
            + texture(tex, vec2(t3.x, t3.y)).rgb * (w3.x * w3.y);
     return max(c, 0.0);
 }
-
-vec3 fetch(sampler2D tex) {
-    if (u_filter == 0) {
-        return texelFetch(tex, ivec2(gl_FragCoord.xy) - ivec2(VIEWPORT_ORIGIN), 0).rgb;
-    }
-    return catmull_rom(tex, v_uv);
-}
+#elif FILTER == 1
+vec3 fetch(sampler2D tex) { return texture(tex, v_uv).rgb; }
+#else
+vec3 fetch(sampler2D tex) { return texelFetch(tex, ivec2(gl_FragCoord.xy) - u_origin, 0).rgb; }
+#endif
 
 void main() {
     vec3 c = fetch(u_a);
-    if (u_mix > 0.0) {
-        c = mix(c, fetch(u_b), u_mix);
-    }
+#if MIX
+    c = mix(c, fetch(u_b), u_mix);
+#endif
     c = clamp(c * u_gain, 0.0, 1.0);
-    if (u_dither == 1) {
-        c = reactor_dither(c, gl_FragCoord.xy + u_jitter);
-    }
+#if DITHER
+    c = reactor_dither(c, gl_FragCoord.xy + u_jitter);
+#endif
     fragColor = vec4(c, 1.0);
 }
 """
+
+FILTERS = {"copy": 0, "bilinear": 1, "catmull-rom": 2}
+"""Upscale filters: ``catmull-rom`` (sharp; 9 bilinear taps) and ``bilinear`` (one tap: for CPU
+rasterizers, where the 9 taps cost more than a light scene); ``copy`` is used at 1:1."""
+
+
+def default_upscale(ctx) -> str:
+    """``catmull-rom`` on a GPU, ``bilinear`` on a software rasterizer (llvmpipe, softpipe, swrast)."""
+    name = str(ctx.info.get("GL_RENDERER", "")).lower()
+    return "bilinear" if any(k in name for k in ("llvmpipe", "softpipe", "swrast", "software")) else "catmull-rom"
 
 
 class Transition(Protocol):
@@ -96,20 +108,26 @@ class Compositor:
         Replaces the plain mix during crossfades (see the module docstring).
     """
 
-    def __init__(self, ctx, *, transition: Transition | None = None) -> None:
+    def __init__(self, ctx, *, transition: Transition | None = None, upscale: str | None = None) -> None:
         self._ctx = ctx
         self.transition = transition
-        self._programs: dict[tuple[int, int], tuple[object, object]] = {}
+        self.upscale = upscale or default_upscale(ctx)
+        if self.upscale not in FILTERS or self.upscale == "copy":
+            raise ValueError(f"upscale must be 'catmull-rom' or 'bilinear', got {upscale!r}")
+        self._programs: dict[tuple[int, bool, bool], tuple[object, object]] = {}
         self._mix_tex = self._mix_fbo = None
 
-    def _program(self, origin: tuple[int, int]):
-        # texelFetch needs the viewport origin; a define keeps the common (0, 0) case free of math
-        if origin not in self._programs:
-            text = _SHADER.replace("VIEWPORT_ORIGIN", f"vec2({origin[0]}.0, {origin[1]}.0)")
+    def _program(self, filt: int, mix: bool, dither: bool):
+        key = (filt, mix, dither)
+        if key not in self._programs:
+            head, rest = _SHADER.split("\n", 1)
+            text = f"{head}\n#define FILTER {filt}\n#define MIX {int(mix)}\n#define DITHER {int(dither)}\n{rest}"
             prog = self._ctx.program(vertex_shader=VERTEX_SHADER, fragment_shader=text)
-            prog["u_a"].value, prog["u_b"].value = 0, 1
-            self._programs[origin] = (prog, fullscreen_vao(self._ctx, prog))
-        return self._programs[origin]
+            for name, value in (("u_a", 0), ("u_b", 1)):
+                if name in prog:
+                    prog[name].value = value
+            self._programs[key] = (prog, fullscreen_vao(self._ctx, prog))
+        return self._programs[key]
 
     def _mix_target(self, size: tuple[int, int]):
         if self._mix_tex is None or self._mix_tex.size != size:
@@ -156,12 +174,14 @@ class Compositor:
                 and (x, y) == (0, 0)):
             self._ctx.copy_framebuffer(framebuffer, source_fbo)
             return
-        prog, vao = self._program((x, y))
-        prog["u_filter"].value = 0 if same_size else 1
-        prog["u_mix"].value = float(progress) if mixing else 0.0
-        prog["u_gain"].value = float(max(0.0, min(1.0, gain)))
-        prog["u_dither"].value = 0 if (source_dithered and same_size and not mixing and gain >= 1.0) else 1
-        prog["u_jitter"].value = dither_jitter(frame)
+        # an already dithered source keeps its dither through a plain upscale
+        dither = not (source_dithered and not mixing and gain >= 1.0)
+        prog, vao = self._program(0 if same_size else FILTERS[self.upscale], mixing, dither)
+        values = {"u_mix": float(progress), "u_gain": float(max(0.0, min(1.0, gain))),
+                  "u_jitter": dither_jitter(frame), "u_origin": (int(x), int(y))}
+        for name, value in values.items():
+            if name in prog:  # optimized away in some variants
+                prog[name].value = value
         source.use(location=0)
         (incoming if mixing else source).use(location=1)
         framebuffer.use()
