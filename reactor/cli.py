@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument("--fullscreen", action="store_true", help="fullscreen on --monitor")
     lv.add_argument("--monitor", type=int, default=0, metavar="N", help="monitor for fullscreen (0 = primary)")
     lv.add_argument("--scale", default="1", metavar="F|auto",
-                    help="internal render scale 0.25..1 (upscaled with Catmull-Rom), or 'auto' (default 1)")
+                    help="internal render scale 0.25..1 (upscaled, see --upscale), or 'auto' (default 1)")
+    lv.add_argument("--upscale", choices=("catmull-rom", "bilinear"), default=None,
+                    help="filter for --scale < 1 (default: catmull-rom on a GPU, bilinear on a CPU rasterizer)")
     lv.add_argument("--fps", type=float, default=None, metavar="N",
                     help="frame rate where vsync does not pace (default: the display's refresh rate)")
     lv.add_argument("--fade", type=float, default=1.0, metavar="S", help="crossfade seconds (default 1)")
@@ -262,7 +264,7 @@ def _cmd_live(args) -> int:
                           fullscreen=args.fullscreen, monitor=args.monitor, scale=scale, auto_scale=auto,
                           fps=args.fps, record_path=args.record, frames=args.frames, stats_json=args.stats_json,
                           fade_s=args.fade, quantize=args.quantize, safe_preset=args.safe_preset, mic=mic,
-                          hud=not args.no_hud, watch=not args.no_watch)
+                          hud=not args.no_hud, watch=not args.no_watch, upscale=args.upscale)
     return run_live(options, spec)
 
 

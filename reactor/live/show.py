@@ -56,6 +56,7 @@ class LiveOptions:
     watch: bool = True
     record_quality: str = "draft"
     extra_watch: tuple[Path, ...] = field(default_factory=tuple)
+    upscale: str | None = None  # "catmull-rom" | "bilinear"; None: by GL renderer (compositor.default_upscale)
     trace: bool = False  # keep (frame time, clock time, swap end perf) per frame: stats["trace"]
 
 
@@ -140,7 +141,7 @@ class Show:
         first = self.slots[0]
         self.engine = Engine(analyzer=self.analyzer, modulator=first.modulator, renderer=first.renderer)
         self.overrides = OverrideStore()
-        self.compositor = Compositor(self.ctx)
+        self.compositor = Compositor(self.ctx, upscale=opt.upscale)
         self.hud = Hud(self.ctx)
         refresh = self.window.refresh_hz
         target = opt.fps or refresh
