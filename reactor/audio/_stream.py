@@ -137,8 +137,7 @@ class StreamSource:
         if self._status == "ok":
             if self._xruns != self._reported_xruns:
                 self._say("xrun", f"audio {self.kind} {self.name!r}: {self._xruns} xrun(s) so far "
-                          f"({'samples dropped' if self.kind == 'input' else 'gaps in the sound'})",
-                          now, every_s=MESSAGE_EVERY_S)
+                          "(the sound system missed a deadline)", now, every_s=MESSAGE_EVERY_S)
                 self._reported_xruns = self._xruns
             why = self._lost_reason(now)
             if why:
