@@ -23,6 +23,7 @@ from reactor.audio.devices import find_device, load_sounddevice, refresh
 from reactor.errors import AudioDeviceError
 
 log = logging.getLogger(__name__)
+_perf = time.perf_counter  # module global so tests can drive time
 
 LOST_AFTER_S = 0.5
 """No callback for this long (beyond the stream's latency) means the device is gone."""
@@ -85,11 +86,11 @@ class StreamSource:
             raise AudioDeviceError(f"cannot open {self.kind} device {self.name!r}: {e}") from None
         self._stream = stream
         self._status = "ok"
-        self._opened_at = time.perf_counter()
+        self._opened_at = _perf()
 
     def poll(self) -> tuple[np.ndarray, float]:
         """Samples that became available since the last poll and the time to show; never raises."""
-        now = time.perf_counter()
+        now = _perf()
         try:
             self._watch(now)
             return self._poll_samples(now)
