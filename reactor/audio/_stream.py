@@ -61,6 +61,7 @@ class StreamSource:
         self._handover = None
         self._reopen_error: str | None = None
         self._reopening = False  # set by the reopen thread once the device is listed again
+        self._announce_back = False
         self._reopener: threading.Thread | None = None
         self._closing = threading.Event()
         self._messages: list[str] = []
@@ -140,6 +141,9 @@ class StreamSource:
                 self._say("xrun", f"audio {self.kind} {self.name!r}: {self._xruns} xrun(s) so far "
                           "(the sound system missed a deadline)", now, every_s=MESSAGE_EVERY_S)
                 self._reported_xruns = self._xruns
+            if self._announce_back and self._calls:
+                self._announce_back = False
+                self._say("back", f"audio {self.kind} {self.name!r} is back", now)
             why = self._lost_reason(now)
             if why:
                 self._lose(why, now)
@@ -155,7 +159,7 @@ class StreamSource:
                 self._stream = stream
                 self._status = "ok"
                 self._opened_at = now
-                self._say("back", f"audio {self.kind} {self.name!r} is back", now)
+                self._announce_back = True  # once sound flows again, not when merely reopened
 
     def _lost_reason(self, now: float) -> str | None:
         if self._ended:

@@ -144,6 +144,8 @@ class PlaybackSource(StreamSource):
             delay = a[2] if 0.0 < a[2] < 1.0 else self._fallback_delay_s
             self._output_delay_s = delay
             self._clock.observe(a[0] / sr, a[1] + delay)
+        if self._status != "ok" and not self._clock.started:  # lost before the first sound
+            self._clock.observe(0.0, now)
         t = self._clock.time_s(now)
         self._hint = (t, now)
         heard = int(round(t * sr))
