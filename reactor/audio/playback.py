@@ -20,14 +20,17 @@ Threads: ``_callback`` on the PortAudio thread, the rest on the render thread (s
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reactor.audio._stream import StreamSource
-from reactor.audio.decode import AudioClip
 from reactor.audio.devices import negotiate_rate
 from reactor.audio.liveclock import LiveClock
 from reactor.errors import AudioDeviceError
+
+if TYPE_CHECKING:  # decode imports PyAV; playback needs only the clip it is given
+    from reactor.audio.decode import AudioClip
 
 _perf = time.perf_counter
 
@@ -57,7 +60,7 @@ class PlaybackSource(StreamSource):
 
     kind = "output"
 
-    def __init__(self, clip: AudioClip, *, loop: bool = False, device: int | str | None = None,
+    def __init__(self, clip: "AudioClip", *, loop: bool = False, device: int | str | None = None,
                  block_samples: int = 256) -> None:
         super().__init__(device=device, block_samples=block_samples)
         if clip.samples.shape[0] == 0:
