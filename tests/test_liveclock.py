@@ -57,12 +57,15 @@ def test_tracks_the_audio_position_within_a_few_ms():
     assert abs(np.mean(err)) < 0.004
 
 
-def test_follows_a_device_clock_that_runs_slow():
-    perf, pos = _callbacks(30.0, jitter_s=0.002, burst=False)
-    pos = pos * 0.999  # a DAC crystal 1000 ppm slow
-    q, t = _run(LiveClock(), perf, pos)
-    truth = (q - 100.0) * 0.999
-    assert np.max(np.abs(t - truth)[int(10 * FPS):]) < 0.004
+@pytest.mark.parametrize("rate", [0.999, 0.97, 1.03])
+def test_follows_a_device_clock_that_runs_slow_or_fast(rate):
+    """A DAC crystal 1000 ppm off; an overloaded JACK dummy server measured 3 % slow here."""
+    perf, pos = _callbacks(30.0, jitter_s=0.004)
+    q, t = _run(LiveClock(), perf, pos * rate)
+    truth = (q - 100.0) * rate
+    assert np.max(np.abs(t - truth)[int(5 * FPS):]) < 0.008
+    dt = np.diff(t)[int(5 * FPS):] * FPS / rate
+    assert np.max(np.abs(dt - 1.0)) < MAX_SLEW + 0.005
 
 
 def test_forward_jump_snaps_and_backward_error_holds_without_going_back():
@@ -71,12 +74,17 @@ def test_forward_jump_snaps_and_backward_error_holds_without_going_back():
     assert c.time_s(10.5) == pytest.approx(0.5)
     c.observe(5.5, 10.5)  # a reopened device 5 s ahead: jump
     assert c.time_s(10.6) == pytest.approx(5.6, abs=1e-9) and c.jumps == 1
-    c.observe(5.0, 10.7)  # audio 0.7 s behind the picture: hold, never step back
-    t = [c.time_s(x) for x in np.arange(10.7, 11.5, 0.01)]
-    assert np.all(np.diff(t) >= 0) and t[0] == pytest.approx(5.6) and t[-1] == t[0]  # held where it was shown
-    c.observe(5.65, 11.5)  # the audio caught up: runs again
-    a = c.time_s(11.5)
-    assert 0.1 * (1 - MAX_SLEW) - 1e-9 <= c.time_s(11.6) - a <= 0.1 * (1 + MAX_SLEW) + 1e-9
+    # from 10.7 on the audio is 0.7 s behind the picture and runs at 1x: hold, then follow it
+    q = np.arange(10.7, 14.0, 1.0 / FPS)
+    t = []
+    for x in q:
+        c.observe(5.0 + (x - 10.7), x)
+        t.append(c.time_s(x))
+    t = np.array(t)
+    assert np.all(np.diff(t) >= 0)
+    assert t[0] == pytest.approx(5.6)  # never back to where the sound is
+    late = q > 12.5
+    np.testing.assert_allclose(t[late], 5.0 + q[late] - 10.7, atol=0.005)  # caught, then tracking
 
 
 def test_free_runs_when_observations_stop_and_starts_at_zero():

@@ -23,6 +23,7 @@ from reactor.audio.devices import find_device, load_sounddevice, refresh
 from reactor.errors import AudioDeviceError
 
 log = logging.getLogger(__name__)
+_perf = time.perf_counter  # module global so tests can drive time
 
 LOST_AFTER_S = 0.5
 """No callback for this long (beyond the stream's latency) means the device is gone."""
@@ -60,6 +61,7 @@ class StreamSource:
         self._handover = None
         self._reopen_error: str | None = None
         self._reopening = False  # set by the reopen thread once the device is listed again
+        self._announce_back = False
         self._reopener: threading.Thread | None = None
         self._closing = threading.Event()
         self._messages: list[str] = []
@@ -85,11 +87,11 @@ class StreamSource:
             raise AudioDeviceError(f"cannot open {self.kind} device {self.name!r}: {e}") from None
         self._stream = stream
         self._status = "ok"
-        self._opened_at = time.perf_counter()
+        self._opened_at = _perf()
 
     def poll(self) -> tuple[np.ndarray, float]:
         """Samples that became available since the last poll and the time to show; never raises."""
-        now = time.perf_counter()
+        now = _perf()
         try:
             self._watch(now)
             return self._poll_samples(now)
@@ -137,9 +139,11 @@ class StreamSource:
         if self._status == "ok":
             if self._xruns != self._reported_xruns:
                 self._say("xrun", f"audio {self.kind} {self.name!r}: {self._xruns} xrun(s) so far "
-                          f"({'samples dropped' if self.kind == 'input' else 'gaps in the sound'})",
-                          now, every_s=MESSAGE_EVERY_S)
+                          "(the sound system missed a deadline)", now, every_s=MESSAGE_EVERY_S)
                 self._reported_xruns = self._xruns
+            if self._announce_back and self._calls:
+                self._announce_back = False
+                self._say("back", f"audio {self.kind} {self.name!r} is back", now)
             why = self._lost_reason(now)
             if why:
                 self._lose(why, now)
@@ -155,7 +159,7 @@ class StreamSource:
                 self._stream = stream
                 self._status = "ok"
                 self._opened_at = now
-                self._say("back", f"audio {self.kind} {self.name!r} is back", now)
+                self._announce_back = True  # once sound flows again, not when merely reopened
 
     def _lost_reason(self, now: float) -> str | None:
         if self._ended:

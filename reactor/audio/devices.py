@@ -133,6 +133,28 @@ def format_devices(devices: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def device_rate_hz(spec: int | str | None = None, *, kind: str = "output", channels: int = 2,
+                   wanted_hz: int | None = None) -> int:
+    """The rate to use with device ``spec`` (as in :func:`find_device`): ``wanted_hz`` if it
+    works, else 48000, else the device's default. Load a clip for ``PlaybackSource`` at it::
+
+        clip = load_audio(path, sample_rate_hz=device_rate_hz(args.device))
+    """
+    sd = load_sounddevice()
+    device = find_device(spec, kind=kind)
+    info = sd.query_devices(device) if device is not None else sd.query_devices(kind=kind)
+    most = int(info["max_input_channels" if kind == "input" else "max_output_channels"])
+    if most < 1:
+        raise AudioDeviceError(f"{info['name']!r} has no {kind}s; see 'reactor devices'")
+    ch = min(channels, most)
+    if wanted_hz:
+        try:
+            return negotiate_rate(sd, device, kind=kind, channels=ch, wanted_hz=wanted_hz)
+        except AudioDeviceError:
+            pass
+    return negotiate_rate(sd, device, kind=kind, channels=ch, wanted_hz=None)
+
+
 def negotiate_rate(sd, device: int | None, *, kind: str, channels: int, wanted_hz: int | None) -> int:
     """A sample rate the device accepts: ``wanted_hz`` if given (else 48000 if it works),
     else the device's default. Raises ``AudioDeviceError`` naming what would work."""

@@ -108,9 +108,12 @@ class MicSource(StreamSource):
             self._clock.observe((a[0] + self._base) / sr, a[1])
             if 0.0 < a[2] < 1.0:
                 self._input_delay_s = a[2]
+        if self._status != "ok" and not self._clock.started:  # lost before the first sound
+            self._clock.observe(0.0, now)
         t = self._clock.time_s(now)
         self._out_frames += len(data)
-        if self._status != "ok" and self._clock.started:  # device away: silence keeps the timeline
+        # device away (or reopened, no sound yet): silence keeps the timeline
+        if self._clock.started and (self._status != "ok" or self._calls == 0):
             fill = int(t * sr) - self._out_frames
             if fill > 0:
                 data = np.concatenate([data, np.zeros((fill, self.channels), np.float32)])

@@ -20,14 +20,17 @@ Threads: ``_callback`` on the PortAudio thread, the rest on the render thread (s
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from reactor.audio._stream import StreamSource
-from reactor.audio.decode import AudioClip
 from reactor.audio.devices import negotiate_rate
 from reactor.audio.liveclock import LiveClock
 from reactor.errors import AudioDeviceError
+
+if TYPE_CHECKING:  # decode imports PyAV; playback needs only the clip it is given
+    from reactor.audio.decode import AudioClip
 
 _perf = time.perf_counter
 
@@ -57,7 +60,7 @@ class PlaybackSource(StreamSource):
 
     kind = "output"
 
-    def __init__(self, clip: AudioClip, *, loop: bool = False, device: int | str | None = None,
+    def __init__(self, clip: "AudioClip", *, loop: bool = False, device: int | str | None = None,
                  block_samples: int = 256) -> None:
         super().__init__(device=device, block_samples=block_samples)
         if clip.samples.shape[0] == 0:
@@ -144,6 +147,8 @@ class PlaybackSource(StreamSource):
             delay = a[2] if 0.0 < a[2] < 1.0 else self._fallback_delay_s
             self._output_delay_s = delay
             self._clock.observe(a[0] / sr, a[1] + delay)
+        if self._status != "ok" and not self._clock.started:  # lost before the first sound
+            self._clock.observe(0.0, now)
         t = self._clock.time_s(now)
         self._hint = (t, now)
         heard = int(round(t * sr))
