@@ -155,6 +155,7 @@ def test_a_click_and_a_white_frame_at_the_same_clock_time_stay_together(tmp_path
     assert len(flash_s) == len(click_s) == 3, (flash_s, click_s)
     assert np.allclose(click_s, np.array(flash_times) - t0, atol=0.003)  # sound placed by its clock time
     assert np.max(np.abs(flash_s - click_s)) <= 1 / fps, (flash_s, click_s)
+    print(f"sync: flash - click = {np.round((flash_s - click_s) * 1000, 1)} ms")
 
 
 def _slow_encode(monkeypatch, delay_s: float) -> None:
@@ -186,7 +187,8 @@ def test_a_slow_encoder_drops_recorded_frames_but_never_blocks_the_show(tmp_path
     assert live_dropped > 30 and stats["dropped_frames"] >= live_dropped
     assert stats["recorded_frames"] + stats["dropped_frames"] + stats["skipped_frames"] == n
     assert stats["recorded_frames"] < 60
-    assert np.median(push_s) < 0.002 and max(push_s) < 0.02, (np.median(push_s), max(push_s))
+    # far below one encode (60 ms): the show never waits for the encoder
+    assert np.median(push_s) < 0.002 and max(push_s) < 0.03, (np.median(push_s), max(push_s))
     info = probe(path, decode=True)  # the timeline is whole: dropped slots repeat a frame
     assert info["video"]["frames"] == stats["frames"] == n
     assert info["audio"]["duration_s"] == pytest.approx(info["video"]["duration_s"], abs=1e-9)

@@ -216,7 +216,7 @@ class LiveRecorder:
         if self._stopped:
             return
         if self._held is not None:  # the last frame fills the slots up to its own time
-            while self._slot_time(self._slot) <= self._held.time_s + 0.5 / float(self.fps) or self._slot == 0:
+            while self._slot_time(self._slot) < self._held.time_s + 0.5 / float(self.fps) or self._slot == 0:
                 self._assign(self._held)
             self._retire(self._held)
             self._held = None
@@ -462,12 +462,16 @@ def remux_faststart(src: str, dst: str, *, fps: Fraction, audio_samples: int, co
                 shift = end - audio_samples if ain.time_base == Fraction(1, ain.rate) else None
                 if shift is None:
                     raise OutputError(f"{src}: unexpected audio time base {ain.time_base}")
-            n = 0
+            n, last_pts = 0, None
             video_tb = Fraction(1) / fps
             for packet in inp.demux():
                 if packet.size == 0:
                     continue
                 if packet.stream is vin:
+                    if last_pts is not None and packet.pts is not None and packet.pts <= last_pts:
+                        raise OutputError(f"{src}: video frames out of display order (B-frames?); "
+                                          f"the fragmented recording is kept as it is")
+                    last_pts = packet.pts
                     packet.stream = vout
                     packet.time_base = video_tb
                     packet.pts = packet.dts = n
