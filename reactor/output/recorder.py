@@ -25,6 +25,10 @@ Timeline (one clock for both: the audio clock where there is one, else ``perf_co
   time says; blocks that continue the previous one within ``AUDIO_SLACK_S`` are joined without a
   gap (clock jitter is not a click), larger gaps are filled with silence and overlaps dropped.
   Audio stamped before ``t0`` is discarded, so it may be pushed before the first frame.
+- A clock that jumps back by more than ``CLOCK_JUMP_S`` (a played file looping or seeking back)
+  does not rewind the recording: pictures and sound each continue from where they were (and stay
+  within a frame of each other). Jumps forward are recorded as they are (the last picture held,
+  silence) so that a stalled picture never drifts from the sound.
 
 Not stalling the show: ``push_frame`` copies the frame (~0.2 ms at 720p) and hands it to an
 encoder thread through a queue of at most ``queue_frames`` frames. When the encoder falls behind
@@ -61,7 +65,7 @@ import numpy as np
 from reactor.errors import OutputError
 from reactor.output.video import _Encoder, _error, _mix, _remove, _to_fraction, validate_output
 
-__all__ = ["LiveRecorder", "AUDIO_SLACK_S", "GOP_S"]
+__all__ = ["LiveRecorder", "AUDIO_SLACK_S", "CLOCK_JUMP_S", "GOP_S"]
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +74,10 @@ GOP_S = 0.5
 AUDIO_SLACK_S = 0.015
 """Audio blocks whose stamps are this close to continuing the previous block are joined
 seamlessly (time-stamp jitter); a larger gap becomes silence, a larger overlap is cut."""
+CLOCK_JUMP_S = 0.25
+"""A frame or audio block this far behind the recording's time is a clock jump back (loop, seek)."""
 _MAX_FPS = 240.0
+_MAX_FRAME_GAP_S = 0.1  # longest display interval assumed across a jump
 
 
 class LiveRecorder:
@@ -135,6 +142,9 @@ class LiveRecorder:
         self._t0: float | None = None
         self._slot = 0             # next output slot to decide
         self._held: _Held | None = None
+        self._offset_s = 0.0       # added to frame times: the sum of the clock's jumps back
+        self._frame_dt = 1.0 / float(self.fps)  # latest display interval, to bridge a jump
+        self.clock_jumps = 0
         self._stopped = False
         self._stats: dict | None = None
         # shared with the encoder thread (see the module docstring)
@@ -152,10 +162,9 @@ class LiveRecorder:
         encoder trouble (see ``error``).
 
         ``rgb`` is ``uint8 (height_px, width_px, 3)``, top row first; it is copied (the caller may
-        reuse it). ``time_s`` is on the same monotonic clock as ``push_audio``'s: a frame at or
-        before the previous frame's time replaces that frame (a clock that jumps back, e.g. a
-        file position after a seek, would hold the picture until it catches up: pass the
-        monotonic time at which the picture is shown instead).
+        reuse it). ``time_s`` is on the same clock as ``push_audio``'s. A frame at (or up to
+        ``CLOCK_JUMP_S`` before) the previous frame's time replaces it; a larger jump back (a
+        looping file) is bridged, see the module docstring.
         """
         t_start = time.perf_counter()
         if rgb.dtype != np.uint8 or rgb.shape != (self.height_px, self.width_px, 3):
@@ -163,7 +172,7 @@ class LiveRecorder:
                              f"got {rgb.dtype} {rgb.shape}")
         if self._stopped or self.error is not None:
             return  # a failed recording stays failed; the show goes on
-        time_s = float(time_s)
+        time_s = self._continuous(float(time_s))
         new = _Held(np.array(rgb, copy=True, order="C"), time_s)
         if self._t0 is None:
             self._t0 = time_s
@@ -250,7 +259,8 @@ class LiveRecorder:
                 "duplicated_frames": w.duplicated, "audio_samples": w.audio_samples,
                 "audio_gap_s": w.gap_samples / self.sample_rate_hz if self.audio_channels else 0.0,
                 "audio_cut_s": w.cut_samples / self.sample_rate_hz if self.audio_channels else 0.0,
-                "duration_s": float(w.frames / self.fps), "encode_s": w.encode_s,
+                "duration_s": float(w.frames / self.fps), "clock_jumps": self.clock_jumps,
+                "encode_s": w.encode_s,
                 "finalise_s": w.finalise_s, "push_s": self.push_s, "faststart": w.finalised,
                 "error": self.error,
             }
@@ -264,7 +274,7 @@ class LiveRecorder:
         Stats keys: ``path`` (None when nothing was recorded), ``frames`` (in the file),
         ``recorded_frames``, ``dropped_frames``, ``skipped_frames``, ``duplicated_frames``,
         ``audio_samples``, ``audio_gap_s`` (silence inserted), ``audio_cut_s`` (overlap removed),
-        ``duration_s``, ``encode_s``, ``finalise_s``, ``push_s``, ``faststart``, ``error``.
+        ``duration_s``, ``clock_jumps`` (jumps back bridged), ``encode_s``, ``finalise_s``, ``push_s``, ``faststart``, ``error``.
         """
         self.stop()
         return self.wait()
@@ -287,6 +297,21 @@ class LiveRecorder:
             self.close()
         else:
             self.abort()
+
+    def _continuous(self, time_s: float) -> float:
+        """``time_s`` on the recording's timeline, bridging clock jumps back (see module doc)."""
+        time_s += self._offset_s
+        held = self._held
+        if held is None:
+            return time_s
+        if time_s < held.time_s - CLOCK_JUMP_S:
+            bridged = held.time_s + self._frame_dt
+            self._offset_s += bridged - time_s
+            self.clock_jumps += 1
+            return bridged
+        if time_s > held.time_s:
+            self._frame_dt = min(time_s - held.time_s, _MAX_FRAME_GAP_S)
+        return time_s
 
     def _slot_time(self, n: int) -> float:
         return self._t0 + float(n / self.fps)
@@ -336,6 +361,8 @@ class _Worker:
         self._last: av.VideoFrame | None = None
         self._rate = rec.sample_rate_hz
         self._slack = int(round(AUDIO_SLACK_S * rec.sample_rate_hz))
+        self._jump = int(round(CLOCK_JUMP_S * rec.sample_rate_hz))
+        self._audio_offset = 0  # samples added to stamped positions: the clock's jumps back
 
     def run(self) -> None:
         rec = self.rec
@@ -394,8 +421,11 @@ class _Worker:
         if self._t0 is None:
             self._early.append(payload)
             return
-        pos = int(round((time_s - self._t0) * self._rate))
+        pos = int(round((time_s - self._t0) * self._rate)) + self._audio_offset
         gap = pos - self._audio_next
+        if self._audio_next and gap < -self._jump:  # the clock jumped back: continue seamlessly
+            self._audio_offset -= gap
+            gap = 0
         slack = self._slack if self._audio_next else 0  # the first sample is placed exactly
         if gap > slack:
             self.enc.add_audio(np.zeros((gap, samples.shape[1]), np.float32))
