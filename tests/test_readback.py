@@ -16,7 +16,7 @@ W, H = 64, 36
 
 
 @pytest.fixture
-def ctx(gl_ctx):  # noqa: F811
+def ctx(gl_ctx):  # noqa: F811  (the session's EGL context)
     return gl_ctx
 
 

@@ -274,7 +274,8 @@ class LiveRecorder:
         Stats keys: ``path`` (None when nothing was recorded), ``frames`` (in the file),
         ``recorded_frames``, ``dropped_frames``, ``skipped_frames``, ``duplicated_frames``,
         ``audio_samples``, ``audio_gap_s`` (silence inserted), ``audio_cut_s`` (overlap removed),
-        ``duration_s``, ``clock_jumps`` (jumps back bridged), ``encode_s``, ``finalise_s``, ``push_s``, ``faststart``, ``error``.
+        ``duration_s``, ``clock_jumps`` (jumps back bridged), ``encode_s``, ``finalise_s``,
+        ``push_s``, ``faststart``, ``error``.
         """
         self.stop()
         return self.wait()
