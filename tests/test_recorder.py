@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from reactor.errors import OutputError
-from reactor.output import recorder as recorder_mod
+from reactor.output import record_encoder, recorder as recorder_mod
 from reactor.output.probe import probe
 from reactor.output.recorder import LiveRecorder
 
@@ -337,7 +337,7 @@ def test_a_failed_finalise_is_reported_and_keeps_the_fragmented_file(tmp_path, m
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(recorder_mod, "remux_faststart", broken)
+    monkeypatch.setattr(record_encoder, "remux_faststart", broken)
     path = tmp_path / "frag.mp4"
     rec = LiveRecorder(path, width_px=W, height_px=H, fps=30, sample_rate_hz=SR, audio_channels=2,
                        queue_frames=UNHURRIED)
