@@ -16,7 +16,7 @@ W, H = 64, 36
 
 
 @pytest.fixture
-def ctx(gl_ctx):  # noqa: F811
+def ctx(gl_ctx):  # noqa: F811  (the session's EGL context)
     return gl_ctx
 
 
@@ -146,3 +146,47 @@ def test_render_clip_feeds_extra_sinks_the_frames_it_encodes(ctx, tmp_path):
     for i, (y, (rgb, _)) in enumerate(zip(clip_luma, collect.frames)):
         luma = 16 + 219 * (rgb.astype(float) / 255) @ np.array([0.2126, 0.7152, 0.0722])
         assert np.abs(y - luma).max() <= 1.5, i  # the pictures the clip got, in order
+
+
+def test_a_flash_read_back_through_pbos_stays_in_sync_with_its_click(ctx, tmp_path):
+    """The whole live recording path on EGL: frames drawn into an fbo, read back two frames late
+    through ReadbackSink, recorded with stamped audio; flash and click within one frame."""
+    import av
+
+    sr, fps, t0 = 48000, 30, 20.0
+    flashes = [t0 + 0.5, t0 + 1.3]
+    tex = ctx.texture((W, H), 4)
+
+    class Compositor:  # what a live compositor offers a ReadbackSink
+        output_fbo = ctx.framebuffer(color_attachments=[tex])
+
+    rec = LiveRecorder(tmp_path / "pbo.mp4", width_px=W, height_px=H, fps=fps, sample_rate_hz=sr,
+                       audio_channels=1, queue_frames=1000)
+    sink = ReadbackSink(ctx, rec, width_px=W, height_px=H)
+    display = t0 + np.arange(0, 2.0, 1 / 60)  # a 60 fps show recorded at 30
+    t_audio = t0 - 0.1
+    for i, t in enumerate(display):
+        while t_audio < t + 0.02:
+            block = np.zeros((480, 1), np.float32)
+            for f in flashes:
+                k = int(round((f - t_audio) * sr))
+                if 0 <= k < 480:
+                    block[k] = 0.9
+            rec.push_audio(block, t_audio)
+            t_audio += 480 / sr
+        white = any(f <= t < f + 0.2 for f in flashes)
+        Compositor.output_fbo.clear(*((1.0, 1.0, 1.0, 1.0) if white else (0.0, 0.0, 0.0, 1.0)))
+        sink.write(Compositor, Frame(index=i, time_s=float(t), features=None, params={}))
+    stats = sink.close()
+    assert stats["frames"] == 60 and stats["dropped_frames"] == 0
+    with av.open(str(tmp_path / "pbo.mp4")) as c:
+        levels = [f.to_ndarray(format="gray").mean() for f in c.decode(video=0)]
+    with av.open(str(tmp_path / "pbo.mp4")) as c:
+        audio = np.concatenate([f.to_ndarray()[0] for f in c.decode(audio=0)])
+    flash_s = np.array([i for i in range(1, len(levels)) if levels[i] > 128 >= levels[i - 1]]) / fps
+    hits = np.flatnonzero(np.abs(audio) > 0.3)
+    click_s = np.array([h for j, h in enumerate(hits) if j == 0 or h - hits[j - 1] > sr // 10]) / sr
+    assert len(flash_s) == len(click_s) == 2
+    assert np.max(np.abs(flash_s - click_s)) <= 1 / fps, (flash_s, click_s)
+    Compositor.output_fbo.release()
+    tex.release()

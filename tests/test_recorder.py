@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from reactor.errors import OutputError
-from reactor.output import recorder as recorder_mod
+from reactor.output import record_encoder, recorder as recorder_mod
 from reactor.output.probe import probe
 from reactor.output.recorder import LiveRecorder
 
@@ -155,6 +155,7 @@ def test_a_click_and_a_white_frame_at_the_same_clock_time_stay_together(tmp_path
     assert len(flash_s) == len(click_s) == 3, (flash_s, click_s)
     assert np.allclose(click_s, np.array(flash_times) - t0, atol=0.003)  # sound placed by its clock time
     assert np.max(np.abs(flash_s - click_s)) <= 1 / fps, (flash_s, click_s)
+    print(f"sync: flash - click = {np.round((flash_s - click_s) * 1000, 1)} ms")
 
 
 def _slow_encode(monkeypatch, delay_s: float) -> None:
@@ -186,7 +187,8 @@ def test_a_slow_encoder_drops_recorded_frames_but_never_blocks_the_show(tmp_path
     assert live_dropped > 30 and stats["dropped_frames"] >= live_dropped
     assert stats["recorded_frames"] + stats["dropped_frames"] + stats["skipped_frames"] == n
     assert stats["recorded_frames"] < 60
-    assert np.median(push_s) < 0.002 and max(push_s) < 0.02, (np.median(push_s), max(push_s))
+    # far below one encode (60 ms): the show never waits for the encoder
+    assert np.median(push_s) < 0.002 and max(push_s) < 0.03, (np.median(push_s), max(push_s))
     info = probe(path, decode=True)  # the timeline is whole: dropped slots repeat a frame
     assert info["video"]["frames"] == stats["frames"] == n
     assert info["audio"]["duration_s"] == pytest.approx(info["video"]["duration_s"], abs=1e-9)
@@ -335,7 +337,7 @@ def test_a_failed_finalise_is_reported_and_keeps_the_fragmented_file(tmp_path, m
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(recorder_mod, "remux_faststart", broken)
+    monkeypatch.setattr(record_encoder, "remux_faststart", broken)
     path = tmp_path / "frag.mp4"
     rec = LiveRecorder(path, width_px=W, height_px=H, fps=30, sample_rate_hz=SR, audio_channels=2,
                        queue_frames=UNHURRIED)
@@ -345,3 +347,40 @@ def test_a_failed_finalise_is_reported_and_keeps_the_fragmented_file(tmp_path, m
     assert "\n" not in str(err.value)
     assert "moof" in top_level_boxes(path) and sum(1 for _ in av.open(str(path)).decode(video=0)) == 30
     assert sorted(os.listdir(tmp_path)) == ["frag.mp4"]
+
+
+def test_a_looping_clock_does_not_rewind_or_freeze_the_recording(tmp_path):
+    """File playback that loops: the clock jumps back 1.5 s; picture and sound carry on together."""
+    fps, t0, loop_s = 30, 0.0, 1.5
+    shown = t0 + np.arange(0, 2.5, 1 / 60)  # 2.5 s of show; the clock reads t, or t - 1.5 after the loop
+    flash_show = [0.7, 1.9]  # show time of flashes/clicks (the second one after the loop)
+
+    def clock(t):
+        return t if t < 1.0 else t - loop_s
+
+    path = tmp_path / "loop.mp4"
+    rec = LiveRecorder(path, width_px=W, height_px=H, fps=fps, sample_rate_hz=SR, audio_channels=1,
+                       queue_frames=UNHURRIED)
+    t_audio = -0.05
+    for t in shown:
+        while t_audio < t + 0.02:
+            block = np.zeros((BLOCK, 1), np.float32)
+            for f in flash_show:
+                k = int(round((f - t_audio) * SR))
+                if 0 <= k < BLOCK:
+                    block[k] = 0.9
+            rec.push_audio(block, clock(t_audio))
+            t_audio += BLOCK / SR
+        white = any(f <= t < f + 0.2 for f in flash_show)
+        rec.push_frame(grey(255 if white else 0), clock(t))
+    stats = rec.close()
+    assert stats["clock_jumps"] == 1
+    assert stats["duration_s"] == pytest.approx(2.5, abs=0.05)  # neither rewound nor frozen
+    assert stats["audio_gap_s"] == 0 and stats["audio_cut_s"] == 0
+    levels = np.array(decoded_levels(path))
+    flash_s = np.array([i for i in range(1, len(levels)) if levels[i] > 128 >= levels[i - 1]]) / fps
+    audio = decoded_audio(path)[:, 0]
+    hits = np.flatnonzero(np.abs(audio) > 0.3)
+    click_s = np.array([h for j, h in enumerate(hits) if j == 0 or h - hits[j - 1] > SR // 10]) / SR
+    assert np.allclose(click_s, flash_show, atol=0.005), click_s
+    assert len(flash_s) == 2 and np.max(np.abs(flash_s - click_s)) <= 1 / fps, (flash_s, click_s)

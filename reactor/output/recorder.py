@@ -25,6 +25,10 @@ Timeline (one clock for both: the audio clock where there is one, else ``perf_co
   time says; blocks that continue the previous one within ``AUDIO_SLACK_S`` are joined without a
   gap (clock jitter is not a click), larger gaps are filled with silence and overlaps dropped.
   Audio stamped before ``t0`` is discarded, so it may be pushed before the first frame.
+- A clock that jumps back by more than ``CLOCK_JUMP_S`` (a played file looping or seeking back)
+  does not rewind the recording: pictures and sound each continue from where they were (and stay
+  within a frame of each other). Jumps forward are recorded as they are (the last picture held,
+  silence) so that a stalled picture never drifts from the sound.
 
 Not stalling the show: ``push_frame`` copies the frame (~0.2 ms at 720p) and hands it to an
 encoder thread through a queue of at most ``queue_frames`` frames. When the encoder falls behind
@@ -38,12 +42,12 @@ leaves a file that plays up to its last fragment. ``close()`` remuxes it (no re-
 normal ``faststart`` MP4 with exact stream lengths (the AAC priming hidden by an edit list) via
 ``<path>.part`` and renames it over ``path``.
 
-Threading: the recorder's public methods are for one thread (the render thread). The only object
-shared with the encoder thread is ``self._queue`` (an unbounded ``queue.Queue`` of
-``(kind, payload)`` items, frames copied into it), admission of frames being bounded by the
-``self._slots`` semaphore that the encoder releases as it finishes each frame. The encoder
-thread's ``error`` string is written once by it and read by anyone; its statistics are read only
-after ``wait()`` has joined it.
+Threading: the recorder's public methods are for one thread (the render thread); the encoder
+thread runs ``reactor.output.record_encoder.Worker``. The only object shared with it is
+``self._queue`` (an unbounded ``queue.Queue`` of ``(kind, payload)`` items, frames copied into
+it), admission of frames being bounded by the ``self._slots`` semaphore that the encoder
+releases as it finishes each frame. The worker's ``error`` string is written once by it and read
+by anyone; its statistics are read only after ``wait()`` has joined it.
 """
 
 from __future__ import annotations
@@ -53,15 +57,15 @@ import os
 import queue
 import threading
 import time
-from fractions import Fraction
 
 import av
 import numpy as np
 
 from reactor.errors import OutputError
+from reactor.output.record_encoder import Worker
 from reactor.output.video import _Encoder, _error, _mix, _remove, _to_fraction, validate_output
 
-__all__ = ["LiveRecorder", "AUDIO_SLACK_S", "GOP_S"]
+__all__ = ["LiveRecorder", "AUDIO_SLACK_S", "CLOCK_JUMP_S", "GOP_S"]
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +74,10 @@ GOP_S = 0.5
 AUDIO_SLACK_S = 0.015
 """Audio blocks whose stamps are this close to continuing the previous block are joined
 seamlessly (time-stamp jitter); a larger gap becomes silence, a larger overlap is cut."""
+CLOCK_JUMP_S = 0.25
+"""A frame or audio block this far behind the recording's time is a clock jump back (loop, seek)."""
 _MAX_FPS = 240.0
+_MAX_FRAME_GAP_S = 0.1  # longest display interval assumed across a jump
 
 
 class LiveRecorder:
@@ -117,7 +124,6 @@ class LiveRecorder:
         spec, container_format = validate_output(
             self.path, width_px=self.width_px, height_px=self.height_px, codec="h264", quality=quality,
             sample_rate_hz=self.sample_rate_hz, audio_channels=self.audio_channels)
-        self._container_format = container_format
         gop = max(1, round(GOP_S * float(self.fps)))
         try:
             self._encoder = _Encoder(self.path, container_format, spec, quality, width_px=self.width_px,
@@ -135,13 +141,18 @@ class LiveRecorder:
         self._t0: float | None = None
         self._slot = 0             # next output slot to decide
         self._held: _Held | None = None
+        self._offset_s = 0.0       # added to frame times: the sum of the clock's jumps back
+        self._frame_dt = 1.0 / float(self.fps)  # latest display interval, to bridge a jump
+        self.clock_jumps = 0
         self._stopped = False
         self._stats: dict | None = None
         # shared with the encoder thread (see the module docstring)
-        self.error: str | None = None
         self._queue: queue.Queue = queue.Queue()
         self._slots = threading.BoundedSemaphore(int(queue_frames))
-        self._worker = _Worker(self)
+        self._worker = Worker(encoder=self._encoder, items=self._queue, slots=self._slots, path=self.path,
+                              fps=self.fps, width_px=self.width_px, height_px=self.height_px,
+                              sample_rate_hz=self.sample_rate_hz, container_format=container_format,
+                              slack_s=AUDIO_SLACK_S, jump_s=CLOCK_JUMP_S)
         self._thread = threading.Thread(target=self._worker.run, name="reactor-live-recorder", daemon=True)
         self._thread.start()
 
@@ -152,10 +163,9 @@ class LiveRecorder:
         encoder trouble (see ``error``).
 
         ``rgb`` is ``uint8 (height_px, width_px, 3)``, top row first; it is copied (the caller may
-        reuse it). ``time_s`` is on the same monotonic clock as ``push_audio``'s: a frame at or
-        before the previous frame's time replaces that frame (a clock that jumps back, e.g. a
-        file position after a seek, would hold the picture until it catches up: pass the
-        monotonic time at which the picture is shown instead).
+        reuse it). ``time_s`` is on the same clock as ``push_audio``'s. A frame at (or up to
+        ``CLOCK_JUMP_S`` before) the previous frame's time replaces it; a larger jump back (a
+        looping file) is bridged, see the module docstring.
         """
         t_start = time.perf_counter()
         if rgb.dtype != np.uint8 or rgb.shape != (self.height_px, self.width_px, 3):
@@ -163,7 +173,7 @@ class LiveRecorder:
                              f"got {rgb.dtype} {rgb.shape}")
         if self._stopped or self.error is not None:
             return  # a failed recording stays failed; the show goes on
-        time_s = float(time_s)
+        time_s = self._continuous(float(time_s))
         new = _Held(np.array(rgb, copy=True, order="C"), time_s)
         if self._t0 is None:
             self._t0 = time_s
@@ -206,6 +216,12 @@ class LiveRecorder:
         self.push_frame(frame_source.read_rgb(), frame.time_s)
 
     @property
+    def error(self) -> str | None:
+        """One line saying why the recording failed (e.g. disk full), or None; for a HUD. After a
+        failure pushes are ignored and ``close()`` raises it as ``OutputError``."""
+        return self._worker.error
+
+    @property
     def recording_s(self) -> float:
         """Length of the recording decided so far, seconds (for a HUD)."""
         return float(self._slot / self.fps)
@@ -216,7 +232,7 @@ class LiveRecorder:
         if self._stopped:
             return
         if self._held is not None:  # the last frame fills the slots up to its own time
-            while self._slot_time(self._slot) <= self._held.time_s + 0.5 / float(self.fps) or self._slot == 0:
+            while self._slot_time(self._slot) < self._held.time_s + 0.5 / float(self.fps) or self._slot == 0:
                 self._assign(self._held)
             self._retire(self._held)
             self._held = None
@@ -250,7 +266,8 @@ class LiveRecorder:
                 "duplicated_frames": w.duplicated, "audio_samples": w.audio_samples,
                 "audio_gap_s": w.gap_samples / self.sample_rate_hz if self.audio_channels else 0.0,
                 "audio_cut_s": w.cut_samples / self.sample_rate_hz if self.audio_channels else 0.0,
-                "duration_s": float(w.frames / self.fps), "encode_s": w.encode_s,
+                "duration_s": float(w.frames / self.fps), "clock_jumps": self.clock_jumps,
+                "encode_s": w.encode_s,
                 "finalise_s": w.finalise_s, "push_s": self.push_s, "faststart": w.finalised,
                 "error": self.error,
             }
@@ -264,7 +281,8 @@ class LiveRecorder:
         Stats keys: ``path`` (None when nothing was recorded), ``frames`` (in the file),
         ``recorded_frames``, ``dropped_frames``, ``skipped_frames``, ``duplicated_frames``,
         ``audio_samples``, ``audio_gap_s`` (silence inserted), ``audio_cut_s`` (overlap removed),
-        ``duration_s``, ``encode_s``, ``finalise_s``, ``push_s``, ``faststart``, ``error``.
+        ``duration_s``, ``clock_jumps`` (jumps back bridged), ``encode_s``, ``finalise_s``,
+        ``push_s``, ``faststart``, ``error``.
         """
         self.stop()
         return self.wait()
@@ -287,6 +305,21 @@ class LiveRecorder:
             self.close()
         else:
             self.abort()
+
+    def _continuous(self, time_s: float) -> float:
+        """``time_s`` on the recording's timeline, bridging clock jumps back (see module doc)."""
+        time_s += self._offset_s
+        held = self._held
+        if held is None:
+            return time_s
+        if time_s < held.time_s - CLOCK_JUMP_S:
+            bridged = held.time_s + self._frame_dt
+            self._offset_s += bridged - time_s
+            self.clock_jumps += 1
+            return bridged
+        if time_s > held.time_s:
+            self._frame_dt = min(time_s - held.time_s, _MAX_FRAME_GAP_S)
+        return time_s
 
     def _slot_time(self, n: int) -> float:
         return self._t0 + float(n / self.fps)
@@ -317,163 +350,3 @@ class _Held:
     def __init__(self, rgb: np.ndarray, time_s: float) -> None:
         self.rgb, self.time_s = rgb, time_s
         self.queued = self.refused = False
-
-
-class _Worker:
-    """The encoder thread: places audio by time, fills the CFR timeline, encodes, finalises."""
-
-    def __init__(self, rec: LiveRecorder) -> None:
-        self.rec = rec
-        self.enc: _Encoder = rec._encoder
-        self.discard_frames = False  # set by abort() on the render thread (a one-way flag)
-        self.frames = self.duplicated = self.audio_samples = 0
-        self.gap_samples = self.cut_samples = 0
-        self.encode_s = self.finalise_s = 0.0
-        self.saved = self.finalised = False
-        self._t0: float | None = None
-        self._early: list[tuple[np.ndarray, float]] = []  # audio pushed before the first frame
-        self._audio_next = 0  # file position (samples) of the next audio sample
-        self._last: av.VideoFrame | None = None
-        self._rate = rec.sample_rate_hz
-        self._slack = int(round(AUDIO_SLACK_S * rec.sample_rate_hz))
-
-    def run(self) -> None:
-        rec = self.rec
-        while True:
-            kind, payload = rec._queue.get()
-            try:
-                if kind == "stop":
-                    if rec.error is None:
-                        self._finish(payload)
-                    return
-                if rec.error is None:
-                    getattr(self, "_on_" + kind)(payload)
-            except Exception as exc:  # reported through rec.error; the show goes on
-                self._fail(exc)
-                if kind == "stop":
-                    return
-            finally:
-                if kind == "frame":
-                    rec._slots.release()
-
-    def _fail(self, exc: Exception) -> None:
-        rec = self.rec
-        if isinstance(exc, (av.FFmpegError, OSError)):
-            rec.error = str(_error(rec.path, exc))
-        else:
-            rec.error = f"{rec.path}: recording failed: {type(exc).__name__}: {exc}"
-        log.error("%s", rec.error)
-        self.enc.discard()
-
-    def _on_start(self, t0: float) -> None:
-        self._t0 = t0
-        early, self._early = self._early, []
-        for block in early:
-            self._on_audio(block)
-
-    def _on_frame(self, payload) -> None:
-        slot, rgb = payload
-        if self.discard_frames:
-            return
-        t = time.perf_counter()
-        self._fill_to(slot)
-        self._last = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-        self.enc.encode_frame(self._last)
-        self.encode_s += time.perf_counter() - t
-
-    def _fill_to(self, slot: int) -> None:
-        while self.enc.frames < slot:  # slots whose frame was dropped or repeated
-            if self._last is None:
-                black = np.zeros((self.rec.height_px, self.rec.width_px, 3), np.uint8)
-                self._last = av.VideoFrame.from_ndarray(black, format="rgb24")
-            self.enc.encode_frame(self._last)
-            self.duplicated += 1
-
-    def _on_audio(self, payload) -> None:
-        samples, time_s = payload
-        if self._t0 is None:
-            self._early.append(payload)
-            return
-        pos = int(round((time_s - self._t0) * self._rate))
-        gap = pos - self._audio_next
-        slack = self._slack if self._audio_next else 0  # the first sample is placed exactly
-        if gap > slack:
-            self.enc.add_audio(np.zeros((gap, samples.shape[1]), np.float32))
-            self.gap_samples += gap
-            self._audio_next += gap
-        elif gap < -slack:
-            cut = min(-gap, len(samples))
-            if self._audio_next > 0:  # audio from before the recording began is not a cut
-                self.cut_samples += cut
-            samples = samples[cut:]
-        if len(samples):
-            t = time.perf_counter()
-            self.enc.add_audio(samples)
-            self.encode_s += time.perf_counter() - t
-            self._audio_next += len(samples)
-
-    def _finish(self, n_slots: int) -> None:
-        rec = self.rec
-        t = time.perf_counter()
-        if self.enc.frames == 0 and n_slots == 0:
-            self.enc.discard()
-            _remove(rec.path)
-            return
-        if not self.discard_frames:
-            self._fill_to(n_slots)
-        self.enc.finish()
-        self.frames, self.audio_samples = self.enc.frames, self.enc.audio_pos
-        self.saved = True
-        self.encode_s += time.perf_counter() - t
-        t = time.perf_counter()
-        part = rec.path + ".part"
-        try:
-            remux_faststart(rec.path, part, fps=rec.fps, audio_samples=self.audio_samples,
-                            container_format=rec._container_format)
-            os.replace(part, rec.path)
-            self.finalised = True
-        finally:
-            _remove(part)
-            self.finalise_s = time.perf_counter() - t
-
-
-def remux_faststart(src: str, dst: str, *, fps: Fraction, audio_samples: int, container_format: str = "mp4") -> None:
-    """Copy a fragmented recording into a ``faststart`` MP4 without re-encoding.
-
-    The fragmented file keeps the AAC encoder's priming samples at the start of the audio track
-    and stretches the first video frame to match; here video packet ``i`` goes back to
-    ``pts = i / fps`` and the audio is shifted so the priming lies before 0, where the MP4 edit
-    list hides it: both streams then last exactly ``frames / fps`` and ``audio_samples`` samples.
-    Needs a recording without B-frames (``tune=zerolatency``), so decode order is display order.
-    """
-    with av.open(src) as inp:
-        with av.open(dst, "w", format=container_format, container_options={
-                "movflags": "+faststart",
-                "movie_timescale": str(inp.streams.audio[0].rate if inp.streams.audio else 1000)}) as out:
-            vin = inp.streams.video[0]
-            ain = inp.streams.audio[0] if inp.streams.audio else None
-            vout = out.add_stream_from_template(vin)
-            aout = out.add_stream_from_template(ain) if ain is not None else None
-            shift = None
-            if ain is not None:  # priming = what the fragmented track holds beyond the real audio
-                end = ain.duration if ain.duration else None
-                if end is None:
-                    raise OutputError(f"{src}: the audio track has no duration")
-                shift = end - audio_samples if ain.time_base == Fraction(1, ain.rate) else None
-                if shift is None:
-                    raise OutputError(f"{src}: unexpected audio time base {ain.time_base}")
-            n = 0
-            video_tb = Fraction(1) / fps
-            for packet in inp.demux():
-                if packet.size == 0:
-                    continue
-                if packet.stream is vin:
-                    packet.stream = vout
-                    packet.time_base = video_tb
-                    packet.pts = packet.dts = n
-                    packet.duration = 1
-                    n += 1
-                else:
-                    packet.stream = aout
-                    packet.pts = packet.dts = packet.pts - shift
-                out.mux(packet)
