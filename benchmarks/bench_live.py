@@ -253,16 +253,20 @@ def main() -> int:
         return 0
     scales = [float(s) for s in args.scales.split(",")]
     scenes = args.scenes.split(",") if args.scenes else sorted(list_scenes())
-    rows = []
+    rows, alone = [], {}
+    gl = ""
     for scene in scenes:
         for scale in scales:
+            # the loop and the scene alone back to back, so both see the same machine load
             lt = loop_times(scene, size=size, scale=scale, frames=args.frames)
             rows.append((scene, scale, lt))
-    win = Window(width_px=size[0], height_px=size[1], title="bench")
-    gl = describe(win.ctx)
-    alone = {(s, k): render_alone(win, s, size=(round(size[0] * k), round(size[1] * k)), frames=min(args.frames, 30))
-             for s in scenes for k in scales}
-    win.close()
+            win = Window(width_px=size[0], height_px=size[1], title="bench")
+            gl = describe(win.ctx)
+            alone[(scene, scale)] = render_alone(win, scene, size=(round(size[0] * scale), round(size[1] * scale)),
+                                                 frames=min(args.frames, 30))
+            win.close()
+            print(f"  {scene} at scale {scale:g}: loop p50 {lt['loop_p50']:.1f} ms, alone {alone[(scene, scale)]:.1f} ms",
+                  file=sys.stderr, flush=True)
     print(f"live loop, {size[0]}x{size[1]} window, {gl}, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print("| scene | scale | loop p50 ms | loop p99 ms | alone p50 ms | overhead | p50 <= 16.7 ms |")
     print("| --- | --- | --- | --- | --- | --- | --- |")

@@ -46,15 +46,24 @@ def make_source(spec: SourceSpec):
 
     if spec.audio and spec.demo:
         raise UsageError("give an audio file or --demo, not both")
-    clip = load_clip(spec.audio or None, demo=not spec.audio, start_s=spec.start_s, duration_s=spec.duration_s)
+    device = spec.audio_out
+    device = int(device) if device and device.isdigit() else device
+    if spec.audio and spec.audio_out != "none":
+        from reactor.audio.decode import load_audio
+        from reactor.audio.devices import device_rate_hz
+
+        # decode straight to a rate the output accepts (JACK, for one, runs at a single rate)
+        clip = load_audio(spec.audio, sample_rate_hz=device_rate_hz(device, wanted_hz=48000),
+                          start_s=spec.start_s, duration_s=spec.duration_s)
+    else:
+        clip = load_clip(spec.audio or None, demo=not spec.audio, start_s=spec.start_s, duration_s=spec.duration_s)
     if spec.audio_out == "none":
         from reactor.audio.paced import PacedSource
 
         return PacedSource(clip, loop=spec.loop)
     from reactor.audio.playback import PlaybackSource
 
-    device = spec.audio_out
-    return PlaybackSource(clip, loop=spec.loop, device=int(device) if device and device.isdigit() else device)
+    return PlaybackSource(clip, loop=spec.loop, device=device)
 
 
 def run_live(options: LiveOptions, spec: SourceSpec) -> int:
