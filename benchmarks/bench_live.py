@@ -1,6 +1,6 @@
 """Live loop figures: frame times per scene and scale, loop overhead, analysis cost, click-to-photon.
 
-Needs a display: run under Xvfb (``Xvfb :97 -screen 0 1280x720x24 -nolisten tcp & DISPLAY=:97``)
+Needs a display: run under Xvfb (``Xvfb :97 -screen 0 1280x720x24 -nolisten tcp -noreset & DISPLAY=:97``)
 or ``xvfb-run -a``. Sound comes from the silent clock (``--audio-out none``), so no sound device
 is needed; the latency row therefore starts at the moment the click is due on that clock (no input
 latency: add the device's, which ``reactor live`` shows in its HUD).
