@@ -58,6 +58,7 @@ def render_alone(window, scene: str, *, size, frames: int) -> float:
     ctx = window.ctx
     times = []
     with Renderer(ctx, scene, width_px=size[0], height_px=size[1]) as r:
+        r.present_output = False  # as in the live loop: the scene passes only
         for n in range(frames):
             f = Features.silent(n / 60)
             t0 = time.perf_counter()

@@ -197,6 +197,7 @@ class Show:
         if slot.renderer is None:
             w, h = self._render_size()
             slot.renderer = Renderer(self.ctx, slot.preset.scene, width_px=w, height_px=h)
+            slot.renderer.present_output = False  # the compositor dithers output_texture itself
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self) -> dict:

@@ -79,6 +79,9 @@ class Renderer:
         self._passes: list[_Pass] = []
         self._targets: dict[str, FeedbackTarget] = {}
         self._dither = None  # (jitter, height) uniforms of a self-dithering output pass
+        self.present_output = True
+        """Run the dithering present pass each frame (``read_rgb``/``output_fbo``). A live window
+        that composites ``output_texture`` itself sets it False and saves a full-screen pass."""
         self._build(self.scene)
 
     # -- building -------------------------------------------------------------------------
@@ -258,7 +261,7 @@ class Renderer:
             rp.target.write_fbo.use()
             draw_fullscreen(rp.vao)
             rp.target.swap()
-        if self._dither is None:
+        if self._dither is None and self.present_output:
             self._presenter.present(self.output_texture, frame=self.frame)
         self.frame += 1
 
