@@ -75,6 +75,47 @@ def build_parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("scenes", help="list scenes")
     sc.add_argument("--json", action="store_true", help="machine-readable list")
+
+    lv = sub.add_parser("live", help="perform: a window that follows the sound as it plays or is heard",
+                        description="Live show in a window. Sound: AUDIO (played through the default output), "
+                                    "--demo (the default), or --mic [DEVICE]. --audio-out none plays nothing and "
+                                    "paces the clip by the CPU clock instead of a sound device (CI, headless "
+                                    "benchmarks). Several --preset flags become the slots of the number keys; "
+                                    "'reactor live --keys' prints the key map. --stats-json writes frames, "
+                                    "frame_ms_p50/p99/max, late_frames, fps, xruns, input/output_latency_ms, "
+                                    "tempo_bpm, beats, onsets, recorded_frames, dropped_recorded_frames, errors.")
+    lv.add_argument("audio", nargs="?", help="audio file to play (any format FFmpeg reads)")
+    lv.add_argument("--demo", action="store_true", help="the built-in demo track (the default)")
+    lv.add_argument("--mic", nargs="?", const="", default=None, metavar="DEVICE",
+                    help="listen to an input (default input, or an index / name part; see 'reactor devices')")
+    lv.add_argument("--loop", action="store_true", help="play the track again at the end")
+    lv.add_argument("--start", type=float, default=0.0, metavar="S", help="start the track at S seconds")
+    lv.add_argument("--audio-out", metavar="DEVICE|none", default=None,
+                    help="output device for AUDIO/--demo; 'none': silent clock paced by the CPU clock")
+    lv.add_argument("--preset", action="append", metavar="NAME|FILE",
+                    help="a preset for the next slot (repeat; default: the abstract presets)")
+    lv.add_argument("--safe-preset", default="scope", metavar="NAME|FILE", help="what panic (Escape) shows")
+    lv.add_argument("--size", default="1280x720", metavar="WxH", help="window size (default 1280x720)")
+    lv.add_argument("--fullscreen", action="store_true", help="fullscreen on --monitor")
+    lv.add_argument("--monitor", type=int, default=0, metavar="N", help="monitor for fullscreen (0 = primary)")
+    lv.add_argument("--scale", default="1", metavar="F|auto",
+                    help="internal render scale 0.25..1 (upscaled, see --upscale), or 'auto' (default 1)")
+    lv.add_argument("--upscale", choices=("catmull-rom", "bilinear"), default=None,
+                    help="filter for --scale < 1 (default: catmull-rom on a GPU, bilinear on a CPU rasterizer)")
+    lv.add_argument("--fps", type=float, default=None, metavar="N",
+                    help="frame rate where vsync does not pace (default: the display's refresh rate)")
+    lv.add_argument("--fade", type=float, default=1.0, metavar="S", help="crossfade seconds (default 1)")
+    lv.add_argument("--quantize", choices=("now", "beat", "bar"), default="beat",
+                    help="crossfades start now / on the next beat / bar (default beat)")
+    lv.add_argument("--record", metavar="OUT.mp4", help="record the show (no HUD) with its sound from the start")
+    lv.add_argument("--frames", type=int, default=None, metavar="N", help="run N frames, then exit")
+    lv.add_argument("--stats-json", metavar="PATH", help="write run statistics at exit ('-' for stdout)")
+    lv.add_argument("--no-hud", action="store_true", help="start with the HUD hidden (H shows it)")
+    lv.add_argument("--no-watch", action="store_true", help="no hot reload of shaders and presets")
+    lv.add_argument("--keys", action="store_true", help="print the key map and exit")
+
+    dv = sub.add_parser("devices", help="list sound inputs and outputs (for live --mic)")
+    dv.add_argument("--json", action="store_true", help="machine-readable list")
     return p
 
 
@@ -95,9 +136,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def load_clip(args):
-    """The (trimmed) audio named by ``audio``/``--demo``/``--start``/``--duration``."""
-    from reactor.audio.decode import load_audio
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1280x720"`` -> (1280, 720); even sides only (H.264 4:2:0 needs them)."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--size must look like 1280x720, got {text!r}") from None
+    if not (16 <= w <= 7680 and 16 <= h <= 4320):
+        raise UsageError(f"--size {w}x{h} is out of range (16x16 .. 7680x4320)")
+    if w % 2 or h % 2:
+        raise UsageError(f"--size {w}x{h}: width and height must be even for H.264; try {w + w % 2}x{h + h % 2}")
+    return w, h
+
+
+def parse_region(text: str, flag: str) -> tuple[float, float, float, float]:
+    """``"0.45,0.55,0.1,0.06"`` -> normalized (x, y, w, h), origin top-left."""
+    try:
+        vals = tuple(float(v) for v in text.split(","))
+    except ValueError:
+        vals = ()
+    if len(vals) != 4 or not all(0.0 <= v <= 1.0 for v in vals) or vals[2] <= 0 or vals[3] <= 0:
+        raise UsageError(f"{flag} must be four numbers 0..1 'x,y,w,h' (origin top-left), got {text!r}")
+    return vals  # type: ignore[return-value]
+
+
+def clip_from_args(args):
+    """The (trimmed) audio named by ``audio``/``--demo``/``--start``/``--duration``, and its name."""
+    from reactor.audio.clips import DEMO_SOURCE, load_clip
 
     if args.demo and args.audio:
         raise UsageError("give an audio file or --demo, not both")
@@ -105,20 +170,17 @@ def load_clip(args):
         raise UsageError(f"--duration must be positive, got {args.duration:g}")
     if args.start < 0:
         raise UsageError(f"--start must be >= 0, got {args.start:g}")
-    if args.demo:
-        from reactor.audio.demo import demo_clip
-
-        return demo_clip().trimmed(args.start, args.duration), "demo"
-    if not args.audio:
+    if not args.demo and not args.audio:
         raise UsageError("give an audio file, or --demo for the built-in track")
-    return load_audio(args.audio, start_s=args.start, duration_s=args.duration), args.audio
+    clip = load_clip(args.audio, demo=args.demo, start_s=args.start, duration_s=args.duration)
+    return clip, (DEMO_SOURCE if args.demo else args.audio)
 
 
 def _cmd_analyze(args) -> int:
     from reactor.analysis import report
     from reactor.analysis.offline import analyze_clip
 
-    clip, name = load_clip(args)
+    clip, name = clip_from_args(args)
     result = analyze_clip(clip)
     if clip.repaired:
         from dataclasses import replace
@@ -138,9 +200,25 @@ def _cmd_analyze(args) -> int:
 
 
 def _cmd_render(args) -> int:
-    from reactor.render_job import run_render
+    from reactor.render_job import render_clip
+    from reactor.scene_setup import prepare_images, resolve_preset
 
-    return run_render(args)
+    width, height = parse_size(args.size)
+    if not 1.0 <= args.fps <= 240.0:
+        raise UsageError(f"--fps must be 1..240, got {args.fps:g}")
+    clip, _ = clip_from_args(args)
+    preset = resolve_preset(preset=args.preset, scene=args.scene, demo=args.demo, have_image=bool(args.image))
+    mouth = parse_region(args.mouth, "--mouth") if args.mouth else None
+    image, depth, preset = prepare_images(preset, width_px=width, height_px=height, image_path=args.image,
+                                          depth_path=args.depth, fit=args.fit, mouth=mouth, demo=args.demo)
+    result = render_clip(clip, preset=preset, out_path=args.output, width_px=width, height_px=height,
+                         fps=args.fps, image=image, depth=depth, quality=args.quality, codec=args.codec,
+                         progress=not args.no_progress)
+    verb = "stopped early; wrote a playable partial clip" if result.aborted else "wrote"
+    print(f"{verb} {result.path}: {result.frames} frames, {result.duration_s:.2f} s, "
+          f"{width}x{height} @ {args.fps:g} fps, preset {preset.name} ({preset.scene}), "
+          f"{result.duration_s / max(result.wall_s, 1e-9):.2f}x real time", file=sys.stderr)
+    return 130 if result.aborted else 0
 
 
 def _cmd_batch(args) -> int:
@@ -197,8 +275,52 @@ def _cmd_scenes(args) -> int:
     return 0
 
 
-_COMMANDS = {"analyze": _cmd_analyze, "render": _cmd_render, "batch": _cmd_batch, "presets": _cmd_presets,
-             "scenes": _cmd_scenes}
+def _cmd_live(args) -> int:
+    from reactor.control.keys import format_keys
+
+    if args.keys:
+        print(format_keys())
+        return 0
+    from reactor.live.job import DEFAULT_PRESETS, SourceSpec, run_live
+    from reactor.live.show import LiveOptions
+
+    width, height = parse_size(args.size)
+    auto = args.scale.strip().lower() == "auto"
+    try:
+        scale = 1.0 if auto else float(args.scale)
+    except ValueError:
+        raise UsageError(f"--scale must be a number 0.25..1 or 'auto', got {args.scale!r}") from None
+    if not 0.25 <= scale <= 1.0:
+        raise UsageError(f"--scale must be 0.25..1 or 'auto', got {args.scale}")
+    if args.fps is not None and not 1.0 <= args.fps <= 240.0:
+        raise UsageError(f"--fps must be 1..240, got {args.fps:g}")
+    if args.frames is not None and args.frames < 1:
+        raise UsageError(f"--frames must be >= 1, got {args.frames}")
+    if args.fade < 0:
+        raise UsageError(f"--fade must be >= 0 seconds, got {args.fade:g}")
+    mic = args.mic is not None
+    spec = SourceSpec(audio=args.audio, demo=args.demo or not (args.audio or mic), mic=mic,
+                      mic_device=args.mic or None, loop=args.loop, audio_out=args.audio_out, start_s=args.start)
+    if mic and (args.audio or args.demo):
+        raise UsageError("give an audio file, --demo or --mic, not several")
+    options = LiveOptions(presets=tuple(args.preset or DEFAULT_PRESETS), width_px=width, height_px=height,
+                          fullscreen=args.fullscreen, monitor=args.monitor, scale=scale, auto_scale=auto,
+                          fps=args.fps, record_path=args.record, frames=args.frames, stats_json=args.stats_json,
+                          fade_s=args.fade, quantize=args.quantize, safe_preset=args.safe_preset, mic=mic,
+                          hud=not args.no_hud, watch=not args.no_watch, upscale=args.upscale)
+    return run_live(options, spec)
+
+
+def _cmd_devices(args) -> int:
+    from reactor.audio.devices import format_devices, list_devices
+
+    rows = list_devices()  # MIDI ports will join this list with kind "midi"
+    print(json.dumps(rows, indent=1) if args.json else format_devices(rows))
+    return 0
+
+
+_COMMANDS = {"analyze": _cmd_analyze, "render": _cmd_render, "presets": _cmd_presets, "scenes": _cmd_scenes,
+             "batch": _cmd_batch, "devices": _cmd_devices, "live": _cmd_live}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ Threading: an engine and everything it owns live on one thread (the main/render 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -22,44 +23,80 @@ from reactor.features import Features
 
 @dataclass(frozen=True)
 class Frame:
-    """What one step produced: the snapshot and the parameter values it was drawn with."""
+    """What one step produced: the snapshot and the parameter values it was drawn with
+    (``params`` of the first layer; ``layer_params`` of every layer, in order)."""
 
     index: int
     time_s: float
     features: Features
     params: Mapping[str, float]
+    layer_params: tuple = ()
+
+
+@dataclass
+class Layer:
+    """One preset being shown: its modulator and its renderer (None: modulation only)."""
+
+    modulator: Modulator
+    renderer: object = None
 
 
 class Engine:
-    """Wires analyzer -> modulator -> renderer. See the module docstring for the contract.
+    """Wires analyzer -> modulator(s) -> renderer(s). See the module docstring for the contract.
 
     Parameters
     ----------
     analyzer : StreamingAnalyzer
     modulator : Modulator
+        The first layer's modulator (offline rendering has exactly one layer).
     renderer : object with ``render(features, params, time_s=, dt_s=)`` (``reactor.render.renderer.Renderer``),
         or None to run analysis and modulation only.
+
+    Live, ``layers`` holds one layer, or two during a crossfade (both draw every frame, so both
+    keep their feedback running).
     """
 
     def __init__(self, *, analyzer: StreamingAnalyzer, modulator: Modulator, renderer=None) -> None:
         self.analyzer = analyzer
-        self.modulator = modulator
-        self.renderer = renderer
+        self.layers: list[Layer] = [Layer(modulator, renderer)]
         self._index = 0
         self._last_t: float | None = None
+        self.analysis_s = 0.0
 
-    def step(self, time_s: float, samples: np.ndarray | None = None) -> Frame:
-        """Advance to ``time_s`` (seconds of audio) after consuming ``samples`` (n, channels)."""
+    @property
+    def modulator(self) -> Modulator:
+        """The first layer's modulator."""
+        return self.layers[0].modulator
+
+    @property
+    def renderer(self):
+        """The first layer's renderer."""
+        return self.layers[0].renderer
+
+    def step(self, time_s: float, samples: np.ndarray | None = None, *, controls: Mapping[str, float] | None = None,
+             bases: Mapping[str, float] | None = None, draw: bool = True) -> Frame:
+        """Advance to ``time_s`` (seconds of audio) after consuming ``samples`` (n, channels).
+
+        ``controls`` and ``bases`` are live external controls and parameter overrides (see
+        ``Modulator.step``); ``draw=False`` advances analysis and modulation without drawing
+        (a frozen picture). Offline rendering passes none of them.
+        """
+        t0 = time.perf_counter()
         if samples is not None and len(samples):
             self.analyzer.process(samples)
         features = self.analyzer.snapshot(time_s)
+        self.analysis_s = time.perf_counter() - t0  # for a HUD; never affects the output
         # dt is what the picture experienced; a backwards jump (seek, loop) is not negative time
         dt = 0.0 if self._last_t is None else time_s - self._last_t
-        params = self.modulator.step(features, dt_s=dt)
-        if self.renderer is not None:
-            self.renderer.render(features, params, time_s=time_s, dt_s=max(dt, 0.0))
+        all_params = []
+        for layer in self.layers:
+            params = layer.modulator.step(features, dt_s=dt, controls=controls, bases=bases)
+            if draw and layer.renderer is not None:
+                layer.renderer.render(features, params, time_s=time_s, dt_s=max(dt, 0.0))
+            all_params.append(params)
         self._last_t = time_s
-        frame = Frame(index=self._index, time_s=time_s, features=features, params=params)
+        frame = Frame(index=self._index, time_s=time_s, features=features, params=all_params[0],
+                      layer_params=tuple(all_params))
         self._index += 1
         return frame
 

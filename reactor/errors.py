@@ -31,3 +31,7 @@ class PresetError(ReactorError):
 
 class OutputError(ReactorError):
     """An output that cannot be written (path, disk full, encoder missing)."""
+
+
+class AudioDeviceError(ReactorError):
+    """A sound device that cannot be found or opened, or a missing sound library."""

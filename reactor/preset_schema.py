@@ -65,13 +65,24 @@ class Route:
     beats: float = 1.0
 
 
+CONTROL_SOURCE = re.compile(r"^(cc:(?:[1-9]|1[0-6]):(?:\d|[1-9]\d|1[01]\d|12[0-7])|ctl:[a-z][a-z0-9_]{0,31})$")
+"""Route sources outside the sound features: ``cc:<channel 1-16>:<controller 0-127>`` (a MIDI CC,
+0..1) and ``ctl:<name>`` (any named external control, 0..1). Values come from the live control
+store (keys now, MIDI/OSC later); a control that has not been set yet reads 0."""
+
+
+def is_control_source(name: str) -> bool:
+    """Whether ``name`` is an external control (``cc:1:74``, ``ctl:fader1``), not a feature."""
+    return bool(CONTROL_SOURCE.match(name))
+
+
 def natural_range(feature: str) -> tuple[float, float] | None:
     """The documented range of a feature (``SCALARS``) as (lo, hi), or None when unbounded.
 
     ``"0..1"`` -> (0, 1); ``"0 or 1"`` -> (0, 1); ``"0 or 40..2000"`` -> (40, 2000);
     ``">= 0"`` (counts, time) -> None: a route from those must give ``range``.
     """
-    if feature == LFO:
+    if feature == LFO or is_control_source(feature):
         return (0.0, 1.0)
     text = SCALARS[feature][1]
     spans = re.findall(r"(-?\d+(?:\.\d+)?)\s*\.\.\s*(-?\d+(?:\.\d+)?)", text)
@@ -221,7 +232,10 @@ def check_routes(raw: Any, params: Mapping[str, ParamSpec], where: str) -> list[
             hint = suggest(param, params) if params else f" (declare it in a [params.{param}] table)"
             raise PresetError(f"{where}: {key}.param: unknown parameter '{param}'{hint}")
         source = _string(table["source"], where, f"{key}.source")
-        if source not in sources:
+        if source not in sources and not is_control_source(source):
+            if source.startswith(("cc:", "ctl:")):
+                raise PresetError(f"{where}: {key}.source: bad control '{source}' (use cc:<channel 1-16>:"
+                                  f"<controller 0-127>, e.g. cc:1:74, or ctl:<lowercase name>)")
             hint = suggest(source, sources)  # the closest name, else every valid one
             raise PresetError(f"{where}: {key}.source: unknown feature '{source}'{hint}")
         fields: dict[str, Any] = {"param": param, "source": source}

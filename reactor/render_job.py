@@ -3,23 +3,23 @@
 No threads are needed for correctness: frame ``n`` is at ``n / fps`` and the analyzer gets exactly
 the samples up to that time. The video sink may encode on a worker thread to overlap with
 rendering; the bytes are the same either way.
+
+Typed arguments only: ``reactor.cli`` parses the command line, ``reactor.audio.clips.load_clip``
+loads the audio and ``reactor.scene_setup`` the preset and images; ``render_clip`` runs the loop,
+which hands each finished frame to its sinks through ``reactor.output.sink.FrameSink``.
 """
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
-
-from reactor.errors import UsageError
-
-DEFAULT_IMAGE_PRESET = "pulse"
-DEFAULT_ABSTRACT_PRESET = "tunnel"
-DEMO_PRESET = "performer"
+__all__ = ["RenderResult", "render_clip"]
 
 
 @dataclass(frozen=True)
 class RenderResult:
+    """What ``render_clip`` wrote: ``frames`` at ``path`` (``aborted``: a partial clip, Ctrl-C)."""
+
     path: str
     frames: int
     duration_s: float
@@ -27,119 +27,51 @@ class RenderResult:
     wall_s: float
 
 
-def parse_size(text: str) -> tuple[int, int]:
-    """``"1280x720"`` -> (1280, 720); even sides only (H.264 4:2:0 needs them)."""
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise UsageError(f"--size must look like 1280x720, got {text!r}") from None
-    if not (16 <= w <= 7680 and 16 <= h <= 4320):
-        raise UsageError(f"--size {w}x{h} is out of range (16x16 .. 7680x4320)")
-    if w % 2 or h % 2:
-        raise UsageError(f"--size {w}x{h}: width and height must be even for H.264; try {w + w % 2}x{h + h % 2}")
-    return w, h
-
-
-def parse_region(text: str, flag: str) -> tuple[float, float, float, float]:
-    """``"0.45,0.55,0.1,0.06"`` -> normalized (x, y, w, h), origin top-left."""
-    try:
-        vals = tuple(float(v) for v in text.split(","))
-    except ValueError:
-        vals = ()
-    if len(vals) != 4 or not all(0.0 <= v <= 1.0 for v in vals) or vals[2] <= 0 or vals[3] <= 0:
-        raise UsageError(f"{flag} must be four numbers 0..1 'x,y,w,h' (origin top-left), got {text!r}")
-    return vals  # type: ignore[return-value]
-
-
-def resolve_preset(args, *, have_image: bool):
-    """The preset the user asked for (or the default for what they gave)."""
-    from reactor.presets import load_preset, preset_from_scene
-
-    if args.preset and args.scene:
-        raise UsageError("give --preset or --scene, not both")
-    if args.preset:
-        return load_preset(args.preset)
-    if args.scene:
-        return preset_from_scene(args.scene)
-    if getattr(args, "demo", False) and not args.image:
-        return load_preset(DEMO_PRESET)
-    return load_preset(DEFAULT_IMAGE_PRESET if have_image else DEFAULT_ABSTRACT_PRESET)
-
-
-def run_render(args) -> int:
-    """Run ``reactor render`` from parsed arguments; returns the exit status."""
-    from reactor.cli import load_clip
-
-    width, height = parse_size(args.size)
-    if not 1.0 <= args.fps <= 240.0:
-        raise UsageError(f"--fps must be 1..240, got {args.fps:g}")
-    clip, name = load_clip(args)
-    preset = resolve_preset(args, have_image=bool(args.image))
-    image, depth, preset = _images(args, preset, width, height)
-    result = render_clip(clip, preset=preset, out_path=args.output, width_px=width, height_px=height,
-                         fps=args.fps, image=image, depth=depth, quality=args.quality, codec=args.codec,
-                         progress=not args.no_progress)
-    verb = "stopped early; wrote a playable partial clip" if result.aborted else "wrote"
-    print(f"{verb} {result.path}: {result.frames} frames, {result.duration_s:.2f} s, "
-          f"{width}x{height} @ {args.fps:g} fps, preset {preset.name} ({preset.scene}), "
-          f"{result.duration_s / max(result.wall_s, 1e-9):.2f}x real time", file=sys.stderr)
-    return 130 if result.aborted else 0
-
-
-def _images(args, preset, width: int, height: int):
-    """Load and fit the reference image and depth; apply --mouth; demo image for --demo."""
-    from reactor import demo_image, imageio
-
-    image = depth = None
-    if args.image:
-        image = imageio.load_image(args.image)
-        image = imageio.fit(image, width, height, mode=args.fit)
-    elif preset.uses_image():
-        if not getattr(args, "demo", False):
-            raise UsageError(f"preset '{preset.name}' animates an image: give --image IMG "
-                             f"(or use --demo, or an abstract preset; see 'reactor presets')")
-        image = demo_image.demo_image(width, height)
-        depth = demo_image.demo_depth(width, height)
-        regions = demo_image.demo_regions(width, height)
-        preset = _with_region(preset, "mouth", regions["mouth"], strict=False)
-    if args.depth:
-        depth_img = imageio.fit(imageio.load_image(args.depth), width, height, mode=args.fit)
-        depth = depth_img[..., :3].mean(axis=2)
-    if args.mouth:
-        preset = _with_region(preset, "mouth", parse_region(args.mouth, "--mouth"), strict=True)
-    return image, depth, preset
-
-
-def _with_region(preset, name: str, region, *, strict: bool):
-    keys = [f"{name}_{k}" for k in ("x", "y", "w", "h")]
-    if not all(k in preset.params for k in keys):
-        if strict:
-            raise UsageError(f"--{name} applies to presets with a {name} region (e.g. 'performer'); "
-                             f"'{preset.name}' has none")
-        return preset
-    return preset.with_param_defaults(**dict(zip(keys, region)))
-
-
 def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, fps: float,
                 image=None, depth=None, quality: str = "normal", codec: str = "h264",
-                progress: bool = True, threaded: bool = True, ctx=None) -> RenderResult:
-    """Render ``clip`` with ``preset`` into ``out_path`` (audio muxed in). Ctrl-C keeps a partial clip."""
+                progress: bool = True, threaded: bool = True, ctx=None, sinks=()) -> RenderResult:
+    """Render ``clip`` with ``preset`` into ``out_path`` (audio muxed in). Ctrl-C keeps a partial clip.
+
+    Parameters
+    ----------
+    clip : reactor.audio.decode.AudioClip
+    preset : reactor.presets.Preset
+    out_path : str
+        The clip (``.mp4``/``.mov``), written through ``VideoSink``.
+    width_px, height_px : int
+    fps : float
+        Frame ``n`` is drawn at ``n / fps`` seconds.
+    image, depth : np.ndarray, optional
+        Reference image and depth (see ``Renderer``).
+    quality, codec : str
+        As for ``VideoSink``.
+    progress : bool
+        Print a progress line to stderr.
+    threaded : bool
+        Encode on a worker thread (same bytes).
+    ctx : moderngl.Context, optional
+        A context to draw with; None: a headless one made (and released) here.
+    sinks : sequence of FrameSink
+        Further sinks given every frame after the clip (closed here, or aborted on error).
+    """
     import time
 
     from reactor.analysis.analyzer import StreamingAnalyzer, warm_up
     from reactor.control.params import Modulator
     from reactor.engine import Engine, OfflineClock
-    from reactor.output.video import VideoSink
     from reactor.output.progress import Progress
+    from reactor.output.sink import ClipSink
+    from reactor.output.video import VideoSink
     from reactor.render.context import create_context
     from reactor.render.renderer import Renderer
 
     clock = OfflineClock(fps=fps, sample_rate_hz=clip.sample_rate_hz)
     n_frames = clock.frame_count(clip.duration_s)
     channels = clip.samples.shape[1]
-    sink = VideoSink(out_path, width_px=width_px, height_px=height_px, fps=fps,
-                     sample_rate_hz=clip.sample_rate_hz, audio_channels=channels,
-                     codec=codec, quality=quality, threaded=threaded)
+    video = VideoSink(out_path, width_px=width_px, height_px=height_px, fps=fps,
+                      sample_rate_hz=clip.sample_rate_hz, audio_channels=channels,
+                      codec=codec, quality=quality, threaded=threaded)
+    all_sinks = (ClipSink(video), *sinks)
     own_ctx = ctx is None
     renderer = None
     try:
@@ -148,27 +80,31 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
         warm_up()  # compile analysis kernels before the first frame, not during it
         engine = Engine(analyzer=StreamingAnalyzer(sample_rate_hz=clip.sample_rate_hz, channels=channels),
                         modulator=Modulator(preset), renderer=renderer)
-        sink.write_audio(clip.samples)
+        video.write_audio(clip.samples)
         bar = Progress(n_frames, fps=fps) if progress else None
         t0 = time.perf_counter()
         done = 0
         try:
             for n in range(n_frames):
                 a, b = clock.sample_span(n)
-                engine.step(clock.time_of(n), clip.samples[a:b])
-                sink.write_frame(renderer.read_rgb())
+                frame = engine.step(clock.time_of(n), clip.samples[a:b])
+                for sink in all_sinks:
+                    sink.write(renderer, frame)
                 done = n + 1
                 if bar is not None:
                     bar.update(done)
         except KeyboardInterrupt:
-            sink.abort()
+            for sink in all_sinks:
+                sink.abort()
             return RenderResult(out_path, done, done / fps, True, time.perf_counter() - t0)
-        sink.close()
+        for sink in all_sinks:
+            sink.close()
         if bar is not None:
             bar.finish(out_path)
         return RenderResult(out_path, n_frames, n_frames / fps, False, time.perf_counter() - t0)
     except BaseException:
-        _abort_quietly(sink)  # keeps a playable clip of the frames done; none: nothing saved
+        for sink in all_sinks:
+            _abort_quietly(sink)  # keeps a playable clip of the frames done; none: nothing saved
         raise
     finally:
         if renderer is not None:

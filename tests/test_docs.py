@@ -19,3 +19,10 @@ def test_the_readme_shows_both_setup_commands_and_ci_runs_the_test_one():
     test_cmd = "bash tools/setup.sh --test && .venv/bin/python -m pytest -q"
     assert test_cmd in readme and test_cmd in ci
     assert "bash tools/setup.sh && .venv/bin/reactor render --demo -o demo.mp4" in readme
+
+
+def test_the_readme_key_table_is_the_key_map():
+    from reactor.control.keys import keys_markdown
+
+    readme = (ROOT / "README.md").read_text()
+    assert keys_markdown() in readme, "README's Live key table is stale: paste reactor.control.keys.keys_markdown()"

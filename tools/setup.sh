@@ -12,7 +12,11 @@ want_test=0
 # Headless OpenGL through EGL (Mesa llvmpipe when there is no GPU), and venv support.
 pkgs=(libegl1 libgl1 libgl1-mesa-dri libegl-mesa0 python3-venv)
 # fluidsynth renders the analysis dev set's MIDI grooves; the GM soundfont is its instrument bank.
-[ "$want_test" = 1 ] && pkgs+=(fluidsynth fluid-soundfont-gm)
+# PortAudio and a JACK server (dummy driver) give the live tests a real sound device without a
+# sound card. Not libasound2-plugins: its ALSA "jack" device would become the default.
+[ "$want_test" = 1 ] && pkgs+=(fluidsynth fluid-soundfont-gm libportaudio2 jackd2)
+# The live window tests: a virtual X server, key injection and screenshots.
+[ "$want_test" = 1 ] && pkgs+=(xvfb xdotool imagemagick)
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -24,7 +28,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
     [ "$(id -u)" -ne 0 ] && SUDO="sudo"
     echo "installing system packages: ${missing[*]}"
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # noninteractive (set by env after sudo, which would drop it): jackd2 asks debconf about real-time
+    # scheduling; the default (no) is right
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
     echo "warning: no apt-get; make sure these are installed: ${missing[*]}" >&2
   fi
@@ -35,7 +41,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 extras=""
-[ "$want_test" = 1 ] && extras="[test]"
+[ "$want_test" = 1 ] && extras="[test,live]"
 # Reinstall only when pyproject.toml changed since the last successful install.
 stamp=".venv/.reactor-installed$extras"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then

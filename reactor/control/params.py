@@ -6,6 +6,12 @@ result to its parameter's default; the sum is clamped to the parameter's range::
 
     value = clamp(default + sum(amount * smooth(curve(map(source)))), min, max)
 
+A route's source is looked up in one namespace: the sound features (``Features.scalars``), the
+beat-locked LFO, and external controls (``cc:1:74``, ``ctl:name``; see
+``reactor.preset_schema.CONTROL_SOURCE``) passed to ``step`` as ``controls``. Live parameter
+overrides (``bases``) replace a parameter's default while the show runs; they glide over
+``BASE_GLIDE_S`` and never reset the routes' smoothing, so a change never jumps.
+
 Smoothing is an exact one-pole step for the elapsed ``dt_s`` (``a = 1 - exp(-dt / tau)``), so a
 preset looks the same at 30, 60 or 144 fps. A ``Modulator`` lives on the main thread (it holds
 smoothing state); nothing here is shared with other threads.
@@ -14,12 +20,15 @@ smoothing state); nothing here is shared with other threads.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, Mapping
 
 from reactor.features import Features
 from reactor.presets import LFO, Preset, Route, natural_range
 
 __all__ = ["Modulator", "apply_curve", "lfo_value", "smoothing_coefficient", "CURVE_FUNCTIONS"]
+
+BASE_GLIDE_S = 0.08
+"""Time constant of a parameter's base value moving to a live override (no jumps, no lag felt)."""
 
 _EXP_K = 3.0
 """Steepness of the exp/log curves: exp(0.5) ~ 0.18 (between x^2 and x^3), log(0.5) ~ 0.79."""
@@ -101,6 +110,7 @@ class Modulator:
         self._routes: tuple[Route, ...] = preset.routes
         self._ranges = [r.range or natural_range(r.source) or (0.0, 1.0) for r in self._routes]
         self._state: list[float | None] = [None] * len(self._routes)
+        self._bases: dict[str, float] = {}  # parameter -> current (gliding) base value
 
     @property
     def preset(self) -> Preset:
@@ -115,7 +125,8 @@ class Modulator:
         """Last smoothed 0..1 value of each route, in route order (for a HUD/meters)."""
         return [0.0 if v is None else v for v in self._state]
 
-    def step(self, features: Features, *, dt_s: float) -> dict[str, float]:
+    def step(self, features: Features, *, dt_s: float, controls: Mapping[str, float] | None = None,
+             bases: Mapping[str, float] | None = None) -> dict[str, float]:
         """Advance by ``dt_s`` seconds and return every parameter's value.
 
         Parameters
@@ -125,6 +136,11 @@ class Modulator:
         dt_s : float
             Seconds since the previous step (``1 / fps`` offline). A negative or non-finite
             value is treated as a jump in time: smoothers snap to the current source.
+        controls : Mapping[str, float], optional
+            External control values 0..1 by source name (``cc:1:74``); unset controls read 0.
+        bases : Mapping[str, float], optional
+            Live overrides of parameter defaults (name -> value); the base glides to them over
+            ``BASE_GLIDE_S``. Names the preset does not declare are ignored.
 
         Returns
         -------
@@ -140,7 +156,10 @@ class Modulator:
                               beat_phase=scalars["beat_phase"], beats=route.beats)
             else:
                 lo, hi = self._ranges[i]
-                v = scalars[route.source]
+                if route.source in scalars:
+                    v = scalars[route.source]
+                else:  # an external control (cc:1:74, ctl:name); unset reads 0
+                    v = float(controls.get(route.source, 0.0)) if controls else 0.0
                 x = (v - lo) / (hi - lo) if math.isfinite(v) else 0.0
             target = apply_curve(route.curve, x)
             prev = self._state[i]
@@ -152,6 +171,17 @@ class Modulator:
             self._state[i] = value
             sums[route.param] += route.amount * value
         out = {}
+        glide = smoothing_coefficient(dt_s, BASE_GLIDE_S)
         for name, spec in self._preset.params.items():
-            out[name] = min(spec.max, max(spec.min, spec.default + sums[name]))
+            base = spec.default
+            target = bases.get(name) if bases else None
+            if target is not None or name in self._bases:
+                goal = spec.default if target is None else min(spec.max, max(spec.min, float(target)))
+                prev = self._bases.get(name, spec.default)
+                base = prev + glide * (goal - prev)
+                if target is None and abs(base - spec.default) < 1e-6:
+                    self._bases.pop(name, None)  # back home: stop tracking
+                else:
+                    self._bases[name] = base
+            out[name] = min(spec.max, max(spec.min, base + sums[name]))
         return out

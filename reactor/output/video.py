@@ -42,12 +42,15 @@ from av.video.reformatter import ColorPrimaries, ColorRange, ColorTrc, Colorspac
 
 from reactor.errors import OutputError
 
-__all__ = ["VideoSink", "EncodeStats", "CODECS", "QUALITIES"]
+__all__ = ["VideoSink", "EncodeStats", "CODECS", "QUALITIES", "validate_output"]
 
 QUALITIES = ("draft", "normal", "high", "lossless")
 _CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov"}
 _QUEUE_ITEMS = 4  # frames in flight: enough to overlap render and encode, small enough for RAM
 _AAC_BITS_PER_CHANNEL = 96_000
+# Fragmented MP4 for recordings that must survive a crash: a fragment per keyframe, each written
+# to disk at once (MACHINE-NOTES "Video files": kill -9 keeps all but the last fragment).
+_FRAGMENTED_OPTIONS = {"movflags": "frag_keyframe+empty_moov+default_base_moof", "flush_packets": "1"}
 
 
 @dataclass(frozen=True)
@@ -145,12 +148,50 @@ def _to_fraction(fps: float | Fraction) -> Fraction:
     return rate
 
 
+def validate_output(path: str, *, width_px: int, height_px: int, codec: str, quality: str,
+                    sample_rate_hz: int, audio_channels: int) -> tuple[_Codec, str]:
+    """Check a clip's settings before any work; returns the codec spec and container format.
+
+    Raises ``OutputError`` (one line naming ``path``) for an odd size, unknown codec or quality,
+    a missing encoder, a wrong file extension, an audio rate the codec cannot store, or a
+    missing output folder.
+    """
+    if width_px <= 0 or height_px <= 0 or width_px % 2 or height_px % 2:
+        raise OutputError(f"{path}: video size must be even and positive, got "
+                          f"{width_px}x{height_px} (try {width_px // 2 * 2 or 2}x"
+                          f"{height_px // 2 * 2 or 2})")
+    if codec not in CODECS:
+        raise OutputError(f"{path}: unknown codec {codec!r}; choose one of {', '.join(CODECS)}")
+    spec = CODECS[codec]
+    if quality not in spec.options:
+        raise OutputError(f"{path}: quality {quality!r} is not available for {codec}; "
+                          f"choose one of {', '.join(spec.options)}")
+    if not _has_encoder(spec.encoder):
+        have = [name for name, c in CODECS.items() if _has_encoder(c.encoder)]
+        raise OutputError(f"{path}: encoder {spec.encoder} for {codec} is not in this PyAV "
+                          f"build; available: {', '.join(have)}") from None
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in spec.extensions:
+        raise OutputError(f"{path}: {codec} needs a file ending in {' or '.join(spec.extensions)}")
+    if audio_channels < 0:
+        raise OutputError(f"{path}: audio_channels must be >= 0, got {audio_channels}")
+    if audio_channels:
+        rates = av.codec.Codec(spec.audio_codec, "w").audio_rates
+        if rates and sample_rate_hz not in rates:
+            raise OutputError(f"{path}: {spec.audio_codec} cannot store {sample_rate_hz} Hz "
+                              f"audio; resample to 48000 Hz")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise OutputError(f"{path}: output folder {folder} does not exist or is not a folder")
+    return spec, _CONTAINERS[ext]
+
+
 class _Encoder:
     """PyAV container, encoders and audio buffer. Used by one thread at a time (see VideoSink)."""
 
     def __init__(self, part_path: str, container_format: str, codec: _Codec, quality: str, *,
                  width_px: int, height_px: int, fps: Fraction, sample_rate_hz: int,
-                 audio_channels: int) -> None:
+                 audio_channels: int, fragmented: bool = False, gop_frames: int | None = None) -> None:
         self.fps = fps
         self.sample_rate_hz = sample_rate_hz
         self.frames = 0
@@ -162,13 +203,20 @@ class _Encoder:
         self._reformatter = VideoReformatter()
         # movie_timescale = sample rate makes the edit list (which hides the AAC priming and
         # trims the last AAC frame) exact to the sample instead of to the millisecond
-        self._out = av.open(part_path, "w", format=container_format, container_options={
-            "movflags": "+faststart", "movie_timescale": str(sample_rate_hz if audio_channels else 1000)})
+        # fragmented (live recording): a playable file up to the last fragment if the process dies
+        container_options = dict(_FRAGMENTED_OPTIONS) if fragmented else {"movflags": "+faststart"}
+        container_options["movie_timescale"] = str(sample_rate_hz if audio_channels else 1000)
+        video_options = dict(codec.options[quality])
+        if fragmented and codec.encoder in ("libx264", "libx265"):
+            video_options["tune"] = "zerolatency"  # no lookahead/B-frames held inside the encoder
+        self._out = av.open(part_path, "w", format=container_format, container_options=container_options)
         try:
-            self._video = self._out.add_stream(codec.encoder, rate=fps, options=dict(codec.options[quality]))
+            self._video = self._out.add_stream(codec.encoder, rate=fps, options=video_options)
             ctx = self._video.codec_context
             ctx.width, ctx.height, ctx.pix_fmt = width_px, height_px, codec.pix_fmt
             ctx.time_base = 1 / fps
+            if gop_frames is not None:
+                ctx.gop_size = gop_frames
             ctx.color_primaries, ctx.color_trc = ColorPrimaries.BT709, ColorTrc.BT709
             ctx.colorspace, ctx.color_range = 1, ColorRange.MPEG  # 1 = AVCOL_SPC_BT709
             if codec.encoder == "libx265":
@@ -320,7 +368,9 @@ class VideoSink:
         self.width_px, self.height_px = int(width_px), int(height_px)
         self.fps = _to_fraction(fps)
         self.sample_rate_hz, self.audio_channels = int(sample_rate_hz), int(audio_channels)
-        spec, container_format = self._validate(codec, quality)
+        spec, container_format = validate_output(
+            self.path, width_px=self.width_px, height_px=self.height_px, codec=codec, quality=quality,
+            sample_rate_hz=self.sample_rate_hz, audio_channels=self.audio_channels)
         self._part = self.path + ".part"
         try:
             self._encoder = _Encoder(self._part, container_format, spec, quality,
@@ -341,36 +391,6 @@ class VideoSink:
             self._thread = threading.Thread(target=self._worker, name="reactor-video-encoder",
                                             daemon=True)
             self._thread.start()
-
-    def _validate(self, codec: str, quality: str) -> tuple[_Codec, str]:
-        if self.width_px <= 0 or self.height_px <= 0 or self.width_px % 2 or self.height_px % 2:
-            raise OutputError(f"{self.path}: video size must be even and positive, got "
-                              f"{self.width_px}x{self.height_px} (try {self.width_px // 2 * 2 or 2}x"
-                              f"{self.height_px // 2 * 2 or 2})")
-        if codec not in CODECS:
-            raise OutputError(f"{self.path}: unknown codec {codec!r}; choose one of {', '.join(CODECS)}")
-        spec = CODECS[codec]
-        if quality not in spec.options:
-            raise OutputError(f"{self.path}: quality {quality!r} is not available for {codec}; "
-                              f"choose one of {', '.join(spec.options)}")
-        if not _has_encoder(spec.encoder):
-            have = [name for name, c in CODECS.items() if _has_encoder(c.encoder)]
-            raise OutputError(f"{self.path}: encoder {spec.encoder} for {codec} is not in this PyAV "
-                              f"build; available: {', '.join(have)}") from None
-        ext = os.path.splitext(self.path)[1].lower()
-        if ext not in spec.extensions:
-            raise OutputError(f"{self.path}: {codec} needs a file ending in {' or '.join(spec.extensions)}")
-        if self.audio_channels < 0:
-            raise OutputError(f"{self.path}: audio_channels must be >= 0, got {self.audio_channels}")
-        if self.audio_channels:
-            rates = av.codec.Codec(spec.audio_codec, "w").audio_rates
-            if rates and self.sample_rate_hz not in rates:
-                raise OutputError(f"{self.path}: {spec.audio_codec} cannot store {self.sample_rate_hz} Hz "
-                                  f"audio; resample to 48000 Hz")
-        folder = os.path.dirname(os.path.abspath(self.path))
-        if not os.path.isdir(folder):
-            raise OutputError(f"{self.path}: output folder {folder} does not exist or is not a folder")
-        return spec, _CONTAINERS[ext]
 
     # -- caller thread -------------------------------------------------------------------------
 

@@ -41,6 +41,9 @@ vec3 reactor_dither(vec3 c, vec2 p) {
 }
 """
 
+DITHER_GLSL = _DITHER_GLSL
+"""GLSL of ``reactor_dither(c, p)`` (and ``reactor_ign``), for other passes that output 8 bits."""
+
 _PRESENT_SHADER = """#version 330 core
 in vec2 v_uv;
 out vec4 fragColor;
@@ -176,6 +179,11 @@ class Presenter:
         self._fbo = ctx.framebuffer(color_attachments=[self._texture])
         self._fbo.clear(0.0, 0.0, 0.0, 1.0)
         self._scratch = np.empty((height_px, width_px, 3), np.uint8)
+
+    @property
+    def fbo(self):
+        """The RGBA8 framebuffer ``present`` draws into, rows stored top first."""
+        return self._fbo
 
     def _draw(self, source, frame: int, *, mode: int) -> None:
         source.use(location=0)

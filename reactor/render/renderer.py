@@ -79,6 +79,9 @@ class Renderer:
         self._passes: list[_Pass] = []
         self._targets: dict[str, FeedbackTarget] = {}
         self._dither = None  # (jitter, height) uniforms of a self-dithering output pass
+        self.present_output = True
+        """Run the dithering present pass each frame (``read_rgb``/``output_fbo``). A live window
+        that composites ``output_texture`` itself sets it False and saves a full-screen pass."""
         self._build(self.scene)
 
     # -- building -------------------------------------------------------------------------
@@ -101,11 +104,23 @@ class Renderer:
             for p in programs:
                 p.release()
             raise
-        self._release_passes()
+        # Feedback survives a reload: a target of the same name, size and format is kept.
+        old_targets = self._targets
+        self._release_passes(keep_targets=True)
         for i, spec in enumerate(info.passes):
+            if spec.target in self._targets:
+                continue
             size = self._size(spec)
             float_target = spec.float_target and not (fused and i == len(info.passes) - 1)
+            prev = old_targets.pop(spec.target, None)
+            if prev is not None and prev.size_px == size and _is_half_float(prev) == float_target:
+                self._targets[spec.target] = prev
+                continue
+            if prev is not None:
+                prev.release()
             self._targets[spec.target] = FeedbackTarget(self.ctx, size_px=size, float_target=float_target)
+        for prev in old_targets.values():
+            prev.release()
         for spec, program in zip(info.passes, programs):
             self._passes.append(self._bind(program, self._targets[spec.target]))
         last = programs[-1]
@@ -246,7 +261,7 @@ class Renderer:
             rp.target.write_fbo.use()
             draw_fullscreen(rp.vao)
             rp.target.swap()
-        if self._dither is None:
+        if self._dither is None and self.present_output:
             self._presenter.present(self.output_texture, frame=self.frame)
         self.frame += 1
 
@@ -255,6 +270,18 @@ class Renderer:
         """The last pass's latest output, e.g. for a live window: RGBA16F, or RGBA8 already
         dithered when the output pass dithers itself (``self_dithered``)."""
         return self._passes[-1].target.read
+
+    @property
+    def output_fbo(self):
+        """The 8-bit framebuffer holding the dithered pixels ``read_rgb`` returns (for
+        asynchronous readback); its row order is given by ``output_rows_top_first``."""
+        return self._passes[-1].target.read_fbo if self._dither is not None else self._presenter.fbo
+
+    @property
+    def output_rows_top_first(self) -> bool:
+        """Whether ``output_fbo`` stores rows top first (the present pass draws upside down);
+        a self-dithering output pass stores them bottom first, as GL draws."""
+        return self._dither is None
 
     @property
     def self_dithered(self) -> bool:
@@ -280,6 +307,42 @@ class Renderer:
         info = load_scene(scene if scene is not None else self.scene.path)
         self._build(info)
 
+    def resize(self, width_px: int, height_px: int) -> None:
+        """Change the output size, keeping the feedback content (resampled into the new targets).
+
+        Programs are kept (no recompile); the reference image is refitted to the new size.
+        """
+        w, h = int(width_px), int(height_px)
+        if not (1 <= w <= _MAX_SIDE_PX and 1 <= h <= _MAX_SIDE_PX):
+            raise ReactorError(f"render size {w}x{h} px is out of range 1..{_MAX_SIDE_PX}")
+        if (w, h) == (self.width_px, self.height_px):
+            return
+        old_targets, old_presenter = self._targets, self._presenter
+        self.width_px, self.height_px = w, h
+        self._targets = {}
+        for spec in self.scene.passes:
+            if spec.target in self._targets:
+                continue
+            prev = old_targets[spec.target]
+            new = FeedbackTarget(self.ctx, size_px=self._size(spec), float_target=_is_half_float(prev))
+            for fbo in (new.read_fbo, new.write_fbo):  # bilinear resample of the latest frame
+                old_presenter.present_to(prev.read, fbo, frame=0, viewport=(0, 0, *new.size_px), dither=False)
+            self._targets[spec.target] = new
+        programs = [rp.program for rp in self._passes]
+        for rp in self._passes:
+            rp.vao.release()
+        self._passes = [self._bind(program, self._targets[spec.target])
+                        for spec, program in zip(self.scene.passes, programs)]
+        for prev in old_targets.values():
+            prev.release()
+        old_presenter.release()
+        self._presenter = Presenter(self.ctx, width_px=w, height_px=h)
+        if self._image_tex is not None:
+            self._image_tex.release()
+            self._depth_tex.release()
+            self._image_tex = self._depth_tex = None
+            self.set_image(self._image_src, depth=self._depth_src)
+
     def reset(self) -> None:
         """Clear feedback history and the frame count (e.g. before an offline render)."""
         for target in self._targets.values():
@@ -296,12 +359,13 @@ class Renderer:
         self._image_tex = self._depth_tex = None
         self._presenter.release()
 
-    def _release_passes(self) -> None:
+    def _release_passes(self, *, keep_targets: bool = False) -> None:
         for rp in self._passes:
             rp.vao.release()
             rp.program.release()
-        for target in self._targets.values():
-            target.release()
+        if not keep_targets:
+            for target in self._targets.values():
+                target.release()
         self._passes, self._targets = [], {}
 
     def __enter__(self) -> "Renderer":
@@ -319,6 +383,10 @@ def _uniform_names(program) -> set[str]:
 
 def _is_float(uniform) -> bool:
     return uniform.gl_type == _GL_FLOAT and uniform.array_length == 1
+
+
+def _is_half_float(target: FeedbackTarget) -> bool:
+    return target.read.dtype == "f2"
 
 
 def _as_float(a) -> np.ndarray:

@@ -1,0 +1,135 @@
+"""The live clock: a smooth, monotonic audio position between audio callbacks.
+
+Audio callbacks arrive in bursts (PortAudio blocks of 256 inside JACK periods of 512, a busy
+scheduler), so the audio position they report is a jittery staircase. The picture runs at
+display rate (60-144 Hz) and wants ``dt`` that does not jitter with the block size. ``LiveClock``
+keeps a line ``position = y0 + slope * (perf - p0)`` that is continuous in ``perf_counter`` time
+and steers its slope towards each observation, so an error is worked off over
+``slew_time_s`` instead of being stepped. The slope is a rate estimate (the device's clock
+against ``perf_counter``: a sound card a little fast, an overloaded JACK server a few percent
+slow) measured over the last ``RATE_WINDOW_S`` of observations, plus a bounded correction.
+
+Threading: render thread only. The audio callback stores (position, perf time) pairs; the source
+hands them to :meth:`LiveClock.observe` from the render thread.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Callable
+
+SLEW_TIME_S = 0.5
+"""An observation error is corrected over this long (longer: smoother dt, slower lock)."""
+MAX_SLEW = 0.02
+"""Most the correction may add to the rate estimate (2 %: dt within 2 % of the device's pace)."""
+RATE_LIMITS = (0.9, 1.1)
+"""Range of the device-rate estimate (audio seconds per perf second)."""
+RATE_WINDOW_S = 2.0
+"""The device rate is measured across this much history (longer: steadier, slower to adapt)."""
+SNAP_S = 0.1
+"""A forward error larger than this is a jump (seek, reopened device): the clock jumps too."""
+
+
+class LiveClock:
+    """Monotonic audio position in seconds, interpolated with ``perf_counter``.
+
+    Parameters
+    ----------
+    slew_time_s : float
+        Time constant of the error correction, seconds (0.05..5).
+    max_slew : float
+        Largest relative rate change while correcting (0..0.5).
+    snap_s : float
+        Forward errors above this jump at once; backward ones hold the clock until the audio
+        catches up (time never runs backwards).
+    now : callable
+        The perf clock (injectable for tests), seconds.
+    """
+
+    def __init__(self, *, slew_time_s: float = SLEW_TIME_S, max_slew: float = MAX_SLEW, snap_s: float = SNAP_S,
+                 now: Callable[[], float] = time.perf_counter) -> None:
+        if not 0.05 <= slew_time_s <= 5.0:
+            raise ValueError(f"slew_time_s must be 0.05..5 s, got {slew_time_s}")
+        if not 0.0 <= max_slew <= 0.5:
+            raise ValueError(f"max_slew must be 0..0.5, got {max_slew}")
+        if not snap_s > 0.0:
+            raise ValueError(f"snap_s must be > 0 s, got {snap_s}")
+        self.slew_time_s, self.max_slew, self.snap_s = float(slew_time_s), float(max_slew), float(snap_s)
+        self._now = now
+        self._p0: float | None = None  # perf time of the anchor
+        self._y0 = 0.0  # position at the anchor
+        self._slope = 1.0
+        self._holding = False
+        self._rate = 1.0  # estimated device rate
+        self._history: deque[tuple[float, float]] = deque()  # (perf, position) within RATE_WINDOW_S
+        self._last_out = 0.0
+        self._last_q = float("-inf")
+        self.error_s = 0.0
+        """Observation minus estimate at the last observation, seconds (for stats)."""
+        self.jumps = 0
+        """Forward jumps taken (errors above ``snap_s``)."""
+
+    @property
+    def started(self) -> bool:
+        """True once the first observation arrived."""
+        return self._p0 is not None
+
+    def _estimate(self, q: float) -> float:
+        return self._y0 + self._slope * (q - self._p0)
+
+    def observe(self, position_s: float, at_perf_s: float) -> None:
+        """The audio was at ``position_s`` at perf time ``at_perf_s`` (may lie in the past)."""
+        if self._p0 is None:
+            self._p0, self._y0, self._slope = float(at_perf_s), float(position_s), 1.0
+            self._history.append((float(at_perf_s), float(position_s)))
+            return
+        e = float(position_s) - self._estimate(float(at_perf_s))
+        self.error_s = e
+        # re-anchor where the picture already is (the last query), so the output never steps;
+        # an observation may lie in the future (playback reports when a block will be heard)
+        q = self._last_q if self._last_q != float("-inf") else float(at_perf_s)
+        y = self._estimate(q)
+        if abs(e) > self.snap_s:  # the audio jumped or stalled: measure its rate afresh
+            self._history.clear()
+        self._measure_rate(float(at_perf_s), float(position_s))
+        if e > self.snap_s:
+            self.jumps += 1
+            self._p0, self._y0, self._slope = q, y + e, self._rate
+            return
+        self._p0, self._y0 = q, y
+        # far ahead of the sound: wait for it (never run backwards) until nearly caught up
+        self._holding = e < (-self.max_slew * self.slew_time_s if self._holding else -self.snap_s)
+        if self._holding:
+            self._slope = 0.0
+            return
+        self._slope = self._rate + max(-self.max_slew, min(self.max_slew, e / self.slew_time_s))
+
+    def _measure_rate(self, p: float, pos: float) -> None:
+        h = self._history
+        h.append((p, pos))
+        while len(h) > 2 and p - h[1][0] >= RATE_WINDOW_S:
+            h.popleft()
+        span = p - h[0][0]
+        if span >= 0.25 * RATE_WINDOW_S:
+            raw = (pos - h[0][1]) / span
+            lo, hi = RATE_LIMITS
+            self._rate = min(hi, max(lo, raw))
+
+    @property
+    def rate(self) -> float:
+        """Measured audio seconds per perf second (1.0 until half a second has been seen)."""
+        return self._rate
+
+    def time_s(self, perf_s: float | None = None) -> float:
+        """The position the picture should show at ``perf_s`` (default: now); never decreases.
+
+        Before the first observation it is 0.
+        """
+        q = self._now() if perf_s is None else float(perf_s)
+        if self._p0 is None:
+            return self._last_out
+        self._last_q = max(self._last_q, q)
+        t = max(self._last_out, self._estimate(q))
+        self._last_out = t
+        return t

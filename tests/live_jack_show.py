@@ -1,0 +1,140 @@
+"""Run ``reactor live`` playing through a real PortAudio device (a private JACK server, dummy
+driver) and log, independently of PortAudio's time stamps, when each sample is heard.
+
+    python tests/live_jack_show.py OUT.json      (DISPLAY must name an X server)
+
+A JACK client listens to the program's output ports and logs each cycle's first frame with the
+``perf_counter`` of the cycle start; the first cycle carrying the clip's first sample fixes JACK
+frame -> clip position, and the ports' playback latency says when that frame reaches the (dummy)
+DAC. OUT.json gets the show's per-frame trace (frame time, clock time, swap end) and the heard
+position at each swap. Exit status 3: jackd could not be started. A subprocess, because jackd
+must be up before sounddevice is imported and must stop after PortAudio let go of it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+
+RATE = 48000
+PERIOD = 256
+
+
+def main(out_path: str) -> int:
+    name = f"reactor-show-{os.getpid()}"
+    os.environ["JACK_DEFAULT_SERVER"] = name
+    server = subprocess.Popen(["jackd", "-n", name, "--no-realtime", "-d", "dummy", "-r", str(RATE), "-p",
+                               str(PERIOD), "-C", "2", "-P", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if subprocess.run(["jack_wait", "-s", name, "-w", "-t", "10"], capture_output=True).returncode != 0:
+            return 3
+        return _run(out_path)
+    finally:
+        sd = sys.modules.get("sounddevice")
+        if sd is not None:
+            while sd._initialized:
+                sd._terminate()
+        server.terminate()
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def _run(out_path: str) -> int:
+    import jack
+
+    from reactor.audio.decode import AudioClip
+    from reactor.audio.playback import PlaybackSource
+    from reactor.live.show import LiveOptions, Show
+
+    jack.set_error_function(lambda msg: None)
+    listener = jack.Client("listener", no_start_server=True)
+    ins = [listener.inports.register(f"in_{c}") for c in range(2)]
+    cycles: list[tuple[int, float]] = []
+    chunks: list[tuple[int, np.ndarray]] = []
+
+    @listener.set_process_callback
+    def process(frames):  # JACK thread: cycle log and what the program played (copied)
+        cycles.append((listener.last_frame_time, time.perf_counter() - listener.frames_since_cycle_start / RATE))
+        chunks.append((listener.last_frame_time, ins[0].get_array().copy()))
+
+    listener.activate()
+    n = RATE * 8
+    # seeded noise: any 20 ms of it says exactly where in the clip it comes from, even after gaps
+    noise = (0.5 * np.random.default_rng(7).standard_normal(n)).clip(-1, 1).astype(np.float32)
+    clip = AudioClip(samples=np.repeat(noise[:, None], 2, axis=1), sample_rate_hz=RATE, source="noise")
+    source = PlaybackSource(clip, block_samples=256)
+    latency = {}
+
+    def connect():
+        deadline = time.perf_counter() + 30
+        while time.perf_counter() < deadline:
+            ports = sorted(p.name for p in listener.get_ports("PortAudio:out"))
+            if ports:
+                for src, dst in zip(ports, ins):
+                    listener.connect(src, dst)
+                try:
+                    latency["frames"] = max(listener.get_port_by_name(ports[0]).get_latency_range(jack.PLAYBACK))
+                except Exception:
+                    latency["frames"] = 0
+                return
+            time.sleep(0.01)
+
+    threading.Thread(target=connect, daemon=True).start()
+    opts = LiveOptions(presets=("scope",), width_px=160, height_px=96, frames=150, watch=False, trace=True,
+                       fps=30.0)
+    stats = Show(opts, source).run()
+    listener.deactivate()
+    listener.close()
+    f = np.array([c[0] for c in cycles], np.float64)
+    p = np.array([c[1] for c in cycles], np.float64)
+    slope, icpt = np.polyfit(p - p[0], f, 1)  # JACK frames per perf second, fitted
+    icpt += np.min(f - (icpt + slope * (p - p[0])))  # a callback is never early: lower envelope
+    trace = np.asarray(stats["trace"])
+    start = chunks[0][0]
+    played = np.zeros(chunks[-1][0] + PERIOD - start, np.float32)
+    for frame, a in chunks:
+        played[frame - start:frame - start + len(a)] = a
+    heard = []
+    for t_clock, end in zip(trace[:, 1], trace[:, 2]):
+        # the sample at the DAC at the swap: the one JACK passed on `latency` frames before
+        j = int(round(icpt + slope * (end - p[0]))) - latency.get("frames", 0) - start
+        heard.append(_clip_position(played, j, noise, around=int(t_clock * RATE)))
+    with open(out_path, "w") as fh:
+        json.dump({"trace": trace.tolist(), "heard_s": heard, "latency_frames": latency.get("frames"),
+                   "stats": {k: v for k, v in stats.items() if k != "trace"}}, fh)
+    return 0
+
+
+def _clip_position(played: np.ndarray, j: int, clip: np.ndarray, *, around: int, win: int = 960,
+                   search: int = RATE) -> float | None:
+    """Clip time (s) of the sample at index ``j`` of ``played``, found by matching the 20 ms
+    before it against the clip within ``search`` samples of ``around``; None when silent."""
+    if j - win < 0 or j > len(played):
+        return None
+    seg = played[j - win:j]
+    if np.abs(seg).max() < 1e-3:
+        return None
+    lo, hi = max(0, around - search - win), min(len(clip), around + search)
+    ref = clip[lo:hi]
+    if len(ref) < win:
+        return None
+    from scipy.signal import fftconvolve
+
+    corr = fftconvolve(ref, seg[::-1], mode="valid")
+    k = int(np.argmax(corr))
+    if corr[k] < 0.5 * float(np.dot(seg, seg)):
+        return None  # no clean match (a gap inside the window)
+    return (lo + k + win) / RATE
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.exit(main(sys.argv[1]))
