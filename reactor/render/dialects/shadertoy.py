@@ -1,0 +1,170 @@
+"""The Shadertoy dialect: a file with ``void mainImage(out vec4 fragColor, in vec2 fragCoord)``.
+
+Single pass: the file alone (``iChannel0`` = the sound texture, ``iChannel1..3`` = noise).
+Multipass, or other channel bindings: a sidecar ``.toml`` (``kind = "shadertoy"``) naming the
+files of the Image pass and Buffers A-D and what each channel reads::
+
+    kind = "shadertoy"
+    description = "Trails that pulse with the kick"
+    common = "common.glsl"          # optional, prepended to every pass
+    [A]
+    shader = "buffer_a.glsl"
+    iChannel0 = "A"                 # its own previous frame (self-feedback)
+    iChannel1 = "sound"
+    [Image]
+    shader = "image.glsl"
+    iChannel0 = "A"
+
+Channel values: ``sound`` (alias ``music``, ``mic``), ``noise``, ``noise_cube``, ``image`` (the
+reference image), ``depth``, ``A``..``D`` (a buffer), ``black``, or an image file path (relative
+to the sidecar). The code is compiled unmodified as GLSL 3.30 after the generated header; the
+only shims are macros for old texture function names and ``iGlobalTime``, and blanking
+``#version`` / ``#extension`` lines (so every line keeps its number).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from types import MappingProxyType
+
+from reactor.errors import ShaderError
+from reactor.render.dialects.common import COMPAT_DEFINES, GLSL_VERSION, assemble, declared_uniforms, read_lines, shim
+from reactor.render.programs import display_path
+from reactor.render.scene_spec import Bind, PassSpec, SceneInfo
+
+MAIN_IMAGE = re.compile(r"\bvoid\s+mainImage\s*\(")
+BUFFERS = ("A", "B", "C", "D")
+PASS_ORDER = BUFFERS + ("Image",)
+DEFAULT_CHANNELS = ("sound", "noise", "noise", "noise")
+_ALIASES = {"music": "sound", "mic": "sound", "audio": "sound", "none": "black"}
+_NAMED = {"sound", "noise", "noise_cube", "image", "depth", "black"}
+_IMAGE_EXT = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+_CUBE_USE = re.compile(r"\btextureCube(?:Lod(?:EXT)?)?\s*\(\s*iChannel([0-3])\b")
+_SIDE_KEYS = {"kind", "description", "common", *PASS_ORDER}
+_PASS_KEYS = {"shader", "iChannel0", "iChannel1", "iChannel2", "iChannel3"}
+
+_UNIFORMS = (("vec3", "iResolution", Bind("iResolution", "resolution", 3)),
+             ("float", "iTime", Bind("iTime", "time")),
+             ("float", "iTimeDelta", Bind("iTimeDelta", "dt")),
+             ("int", "iFrame", Bind("iFrame", "frame", kind="int")),
+             ("float", "iFrameRate", Bind("iFrameRate", "frame_rate")),
+             ("vec4", "iMouse", Bind("iMouse", "mouse")),
+             ("vec4", "iDate", Bind("iDate", "date", "shadertoy")),
+             ("float", "iSampleRate", Bind("iSampleRate", "sample_rate")))
+
+
+def is_shadertoy(text: str) -> bool:
+    """Whether source text defines ``mainImage``."""
+    return MAIN_IMAGE.search(text) is not None
+
+
+def _channel_key(value, *, where: str, base: Path) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ShaderError(f"{where}: must be a channel name (sound, noise, image, A..D) or an image file")
+    v = _ALIASES.get(value.strip().lower(), value.strip())
+    if v.lower() in _NAMED:
+        return v.lower()
+    if v.upper() in BUFFERS or v.lower().startswith("buffer") and v[-1:].upper() in BUFFERS:
+        return f"pass:{v[-1].upper()}"
+    if v.lower().endswith(_IMAGE_EXT):
+        p = (base / v).expanduser().resolve()
+        if not p.is_file():
+            raise ShaderError(f"{where}: image file not found: {display_path(p)}")
+        return f"file:{p}"
+    raise ShaderError(f"{where}: unknown channel {value!r} (allowed: sound, noise, noise_cube, image, depth, "
+                      f"black, A, B, C, D, or an image file)")
+
+
+def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: bool, target: str):
+    body = shim(common + read_lines(path))
+    own = declared_uniforms(body)
+    code = "\n".join(t for t, _, _ in body)
+    if not is_shadertoy(code):
+        raise ShaderError(f"{display_path(path)}: no 'void mainImage(out vec4 fragColor, in vec2 fragCoord)'")
+    cube = {int(i) for i in _CUBE_USE.findall(code)}
+    header = [GLSL_VERSION, *COMPAT_DEFINES, "#define iGlobalTime iTime", "out vec4 fragColor;"]
+    binds = []
+    for glsl_type, name, bind in _UNIFORMS:
+        binds.append(bind)
+        if name not in own:
+            header.append(f"uniform {glsl_type} {name};")
+    for name, glsl in (("iChannelTime", "float iChannelTime[4]"), ("iChannelResolution", "vec3 iChannelResolution[4]")):
+        if name not in own:
+            header.append(f"uniform {glsl};")
+    keys = []
+    for i, key in enumerate(channels):
+        if key == "pass:" + target:
+            key = "prev"  # a buffer reading itself sees its previous frame
+        if i in cube and key == "noise":
+            key = "noise_cube"
+        keys.append(key)
+        sampler = "samplerCube" if key == "noise_cube" else "sampler2D"
+        if f"iChannel{i}" not in own:
+            header.append(f"uniform {sampler} iChannel{i};")
+        binds.append(Bind(f"iChannel{i}", "texture", key))
+    binds.append(Bind("iChannelTime", "channel_time", tuple(keys)))
+    binds.append(Bind("iChannelResolution", "channel_res", tuple(keys)))
+    alpha = "1.0" if image_pass else "c.a"
+    footer = ["void main() {", "    vec4 c = vec4(0.0, 0.0, 0.0, 1.0);", "    mainImage(c, gl_FragCoord.xy);",
+              f"    fragColor = vec4(c.rgb, {alpha});", "}"]
+    return assemble(path, header, body, footer, tag="shadertoy"), tuple(binds), keys
+
+
+def single_info(path: Path) -> SceneInfo:
+    """A one-file Shadertoy scene with the default channels."""
+    return _info(path, {"Image": (path, list(DEFAULT_CHANNELS))}, common=None, description="")
+
+
+def sidecar_info(path: Path, data: dict) -> SceneInfo:
+    """A Shadertoy scene described by a sidecar ``.toml`` (already parsed as ``data``)."""
+    shown = display_path(path)
+    for key in data:
+        if key not in _SIDE_KEYS:
+            raise ShaderError(f"{shown}: unknown key {key!r} (allowed: {', '.join(sorted(_SIDE_KEYS))})")
+    if "Image" not in data:
+        raise ShaderError(f"{shown}: needs an [Image] table with shader = \"file.glsl\"")
+    passes = {}
+    for name in PASS_ORDER:
+        if name not in data:
+            continue
+        table = data[name]
+        where = f"{shown}: {name}"
+        if not isinstance(table, dict) or not isinstance(table.get("shader"), str):
+            raise ShaderError(f"{where}.shader: required, the pass's shader file")
+        for key in table:
+            if key not in _PASS_KEYS:
+                raise ShaderError(f"{where}.{key}: unknown key (allowed: {', '.join(sorted(_PASS_KEYS))})")
+        shader = (path.parent / table["shader"]).resolve()
+        if not shader.is_file():
+            raise ShaderError(f"{where}.shader: file not found: {display_path(shader)}")
+        channels = [_channel_key(table[f"iChannel{i}"], where=f"{where}.iChannel{i}", base=path.parent)
+                    if f"iChannel{i}" in table else DEFAULT_CHANNELS[i] for i in range(4)]
+        for i, key in enumerate(channels):
+            if key.startswith("pass:") and key[5:] not in data:
+                raise ShaderError(f"{where}.iChannel{i}: reads buffer {key[5:]}, which the file does not define")
+        passes[name] = (shader, channels)
+    common = None
+    if "common" in data:
+        common = (path.parent / str(data["common"])).resolve()
+        if not common.is_file():
+            raise ShaderError(f"{shown}: common: file not found: {display_path(common)}")
+    return _info(path, passes, common=common, description=str(data.get("description", "")))
+
+
+def _info(path: Path, passes: dict, *, common, description: str) -> SceneInfo:
+    common_lines = read_lines(common) if common is not None else []
+    specs, uses_image, feedback = [], False, False
+    for name in PASS_ORDER:
+        if name not in passes:
+            continue
+        shader, channels = passes[name]
+        source, binds, keys = _pass_source(shader, common_lines, channels, image_pass=name == "Image", target=name)
+        uses_image |= any(k in ("image", "depth") for k in keys)
+        feedback |= "prev" in keys
+        # Shadertoy buffers are 32-bit float; the Image pass is the output (half float, dithered).
+        specs.append(PassSpec(shader=shader, target=name, float_target=True,
+                              format="rgba32f" if name != "Image" else None, bindings=binds, source=source))
+    return SceneInfo(name=path.stem if path.is_file() else path.name, description=description,
+                     uses_image=uses_image, path=path, feedback=feedback, passes=tuple(specs),
+                     params=MappingProxyType({}), kind="shadertoy")
