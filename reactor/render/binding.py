@@ -22,6 +22,8 @@ _EXPECT = {"time": ("float", 1), "dt": ("float", 1), "frame_rate": ("float", 1),
            "frame": ("int", 1), "const": ("int", 1)}
 _PARAM_EXPECT = {"float": ("float", 1), "int": ("int", 1), "bool": ("bool", 1), "vec2": ("float", 2),
                  "vec4": ("float", 4)}
+RESERVED_PREFIX = "reactor_"
+"""Uniforms the renderer sets itself (``reactor_jitter``, ``reactor_height``), outside any table."""
 DATE_ORIGIN = _dt.datetime(2000, 1, 1)
 """``iDate``/``DATE`` at time 0 unless the renderer is given another origin (offline renders stay
 byte-identical run to run; a live show sets ``Renderer.date_origin`` to now)."""
@@ -135,6 +137,8 @@ def bind_program(program, bindings, *, where: str, warn: Callable[[str], None]):
     for name, uniform in sorted(active.items()):
         bind = table.get(name)
         gl = _GL.get(uniform.gl_type)
+        if bind is None and name.startswith(RESERVED_PREFIX):
+            continue  # set by the renderer itself (the fused dither)
         if bind is None:
             warn(f"{where}: uniform '{name}' has no data source in this dialect; it stays at its initial value")
             continue

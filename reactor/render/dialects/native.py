@@ -108,7 +108,8 @@ def read_toml(path: Path) -> dict:
 
 
 def toml_info(path: Path, data: dict | None = None, *, sources: bool = True) -> SceneInfo:
-    """A native multipass scene described by ``path``."""
+    """A native multipass scene described by ``path``; ``sources=False`` reads the metadata and
+    the pass list without opening the pass files."""
     shown = display_path(path)
     data = read_toml(path) if data is None else data
     raw = data.get("pass")
@@ -123,7 +124,7 @@ def toml_info(path: Path, data: dict | None = None, *, sources: bool = True) -> 
         if not isinstance(table.get("shader"), str):
             raise ShaderError(f"{where}.shader: required, the pass's .frag file")
         shader = (path.parent / table["shader"]).resolve()
-        if not shader.is_file():
+        if sources and not shader.is_file():
             raise ShaderError(f"{where}.shader: file not found: {display_path(shader)}")
         target = table.get("target", f"pass{i}")
         if not isinstance(target, str) or not _NAME.match(target):
