@@ -155,7 +155,11 @@ def bind_program(program, bindings, *, where: str, warn: Callable[[str], None]):
             want = f"{expected[0]}{expected[1]}" if expected else "?"
             warn(f"{where}: uniform '{name}' is {shown} but its source '{bind.source}' gives {want}; not bound")
             continue
-        setters.append((uniform, _value_fn(bind)))
+        fn = _value_fn(bind)
+        if bind.source in ("channel_time", "channel_res"):
+            # the driver trims an array to the last element the code reads
+            fn = (lambda f, n: (lambda st: f(st)[:n]))(fn, uniform.array_length)
+        setters.append((uniform, fn))
     return setters, samplers
 
 

@@ -115,7 +115,8 @@ class Renderer:
                 programs.append(compile_program(self.ctx, source, vertex=spec.vertex))
             if self._fusable(info):
                 try:
-                    programs.append(compile_program(self.ctx, wrap_main(sources[-1], DITHER_EPILOGUE),
+                    epilogue = DITHER_EPILOGUE.replace("fragColor", specs[-1].output)
+                    programs.append(compile_program(self.ctx, wrap_main(sources[-1], epilogue),
                                                     vertex=specs[-1].vertex))
                     fused = True
                 except ShaderError as exc:  # report the scene's own error, or (a name clash) do without

@@ -83,6 +83,8 @@ class PassSpec:
         A vertex ``ShaderSource``; None: the standard full-screen triangle.
     prefix : str
         Prefix of its parameter names in a chain (``fx1_``); size expressions see them without it.
+    output : str
+        Name of the fragment output variable (dialects pick one user code cannot clash with).
     """
 
     shader: Path
@@ -96,6 +98,7 @@ class PassSpec:
     source: Any = None
     vertex: Any = None
     prefix: str = ""
+    output: str = "fragColor"
 
     @property
     def dtype(self) -> str:

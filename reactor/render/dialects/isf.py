@@ -26,6 +26,7 @@ from reactor.render.dialects.expr import parse_expr
 from reactor.render.programs import display_path
 from reactor.render.scene_spec import Bind, PassSpec, SceneInfo
 
+OUTPUT = "isf_FragColor"  # gl_FragColor is a macro for it; user code may have its own 'fragColor'
 _HEADER_START = re.compile(r"^\s*/\*")
 _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 TYPES = ("event", "bool", "long", "float", "point2D", "color", "image", "audio", "audioFFT")
@@ -278,8 +279,8 @@ def isf_info(path: Path) -> SceneInfo:
     decls += [("sampler2D", n) for n in targets] + [("sampler2D", n) for n, _ in imported]
     body = shim(body)
     own = declared_uniforms(body)
-    frag_header = [GLSL_VERSION, *COMPAT_DEFINES, "#define varying in", "#define gl_FragColor fragColor",
-                   "out vec4 fragColor;", "in vec2 isf_FragNormCoord;"]
+    frag_header = [GLSL_VERSION, *COMPAT_DEFINES, "#define varying in", f"#define gl_FragColor {OUTPUT}",
+                   f"out vec4 {OUTPUT};", "in vec2 isf_FragNormCoord;"]
     frag_header += [f"uniform {t} {n};" for t, n in decls if n not in own]
     frag_header += list(_MACROS)
     source = assemble(path, frag_header, body, tag="isf")
@@ -296,7 +297,7 @@ def isf_info(path: Path) -> SceneInfo:
         fmt = "rgba32f" if is_float else ("rgba8" if target else None)
         specs.append(PassSpec(shader=path, target=name, float_target=True, format=fmt, size=size,
                               persistent=persistent, bindings=tuple(common) + (Bind("PASSINDEX", "const", i, kind="int"),),
-                              source=source, vertex=vertex))
+                              source=source, vertex=vertex, output=OUTPUT))
     role = ("filter" if kinds.get("inputImage") == "image" else
             "transition" if {"startImage", "endImage", "progress"} <= set(kinds) else "generator")
     uses_image = any(b.source == "texture" and b.key in ("image", "input") for b in input_binds)

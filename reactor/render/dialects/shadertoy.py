@@ -33,6 +33,7 @@ from reactor.render.dialects.common import COMPAT_DEFINES, GLSL_VERSION, assembl
 from reactor.render.programs import display_path
 from reactor.render.scene_spec import Bind, PassSpec, SceneInfo
 
+OUTPUT = "shadertoy_FragColor"  # not 'fragColor': that is what user code names mainImage's argument
 MAIN_IMAGE = re.compile(r"\bvoid\s+mainImage\s*\(")
 BUFFERS = ("A", "B", "C", "D")
 PASS_ORDER = BUFFERS + ("Image",)
@@ -54,9 +55,19 @@ _UNIFORMS = (("vec3", "iResolution", Bind("iResolution", "resolution", 3)),
              ("float", "iSampleRate", Bind("iSampleRate", "sample_rate")))
 
 
+_LEGACY_MAIN = re.compile(r"\bvoid\s+main\s*\(")
+_LEGACY_USES = re.compile(r"\b(?:iResolution|iGlobalTime|iTime|iChannel[0-3]|iMouse)\b")
+
+
 def is_shadertoy(text: str) -> bool:
-    """Whether source text defines ``mainImage``."""
-    return MAIN_IMAGE.search(text) is not None
+    """Whether source text defines ``mainImage``, or is an old-style Shadertoy file: ``void main()``
+    writing ``gl_FragColor`` and reading Shadertoy uniforms (as early Shadertoy and Kodi used)."""
+    return MAIN_IMAGE.search(text) is not None or _is_legacy(text)
+
+
+def _is_legacy(text: str) -> bool:
+    return (MAIN_IMAGE.search(text) is None and _LEGACY_MAIN.search(text) is not None
+            and "gl_FragColor" in text and _LEGACY_USES.search(text) is not None)
 
 
 def _channel_key(value, *, where: str, base: Path) -> str:
@@ -83,7 +94,7 @@ def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: b
     if not is_shadertoy(code):
         raise ShaderError(f"{display_path(path)}: no 'void mainImage(out vec4 fragColor, in vec2 fragCoord)'")
     cube = {int(i) for i in _CUBE_USE.findall(code)}
-    header = [GLSL_VERSION, *COMPAT_DEFINES, "#define iGlobalTime iTime", "out vec4 fragColor;"]
+    header = [GLSL_VERSION, *COMPAT_DEFINES, "#define iGlobalTime iTime", f"out vec4 {OUTPUT};"]
     binds = []
     for glsl_type, name, bind in _UNIFORMS:
         binds.append(bind)
@@ -106,8 +117,11 @@ def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: b
     binds.append(Bind("iChannelTime", "channel_time", tuple(keys)))
     binds.append(Bind("iChannelResolution", "channel_res", tuple(keys)))
     alpha = "1.0" if image_pass else "c.a"
+    if _is_legacy(code):
+        header.append(f"#define gl_FragColor {OUTPUT}")
+        return assemble(path, header, body, tag="shadertoy"), tuple(binds), keys
     footer = ["void main() {", "    vec4 c = vec4(0.0, 0.0, 0.0, 1.0);", "    mainImage(c, gl_FragCoord.xy);",
-              f"    fragColor = vec4(c.rgb, {alpha});", "}"]
+              f"    {OUTPUT} = vec4(c.rgb, {alpha});", "}"]
     return assemble(path, header, body, footer, tag="shadertoy"), tuple(binds), keys
 
 
@@ -164,7 +178,8 @@ def _info(path: Path, passes: dict, *, common, description: str) -> SceneInfo:
         feedback |= "prev" in keys
         # Shadertoy buffers are 32-bit float; the Image pass is the output (half float, dithered).
         specs.append(PassSpec(shader=shader, target=name, float_target=True,
-                              format="rgba32f" if name != "Image" else None, bindings=binds, source=source))
+                              format="rgba32f" if name != "Image" else None, bindings=binds, source=source,
+                              output=OUTPUT))
     return SceneInfo(name=path.stem if path.is_file() else path.name, description=description,
                      uses_image=uses_image, path=path, feedback=feedback, passes=tuple(specs),
                      params=MappingProxyType({}), kind="shadertoy")
