@@ -256,7 +256,7 @@ def test_isf_filter_reads_the_reference_image(gl_ctx):
 
 
 @pytest.mark.parametrize("header, message", [
-    ('/*{"INPUTS": [{"NAME": "a", "TYPE": "float",}]}*/', r"bad\.fs:1: malformed ISF JSON header: "),
+    ('/*{"INPUTS": [{"NAME": "a", "TYPE": float}]}*/', r"bad\.fs:1: malformed ISF JSON header: Expecting value"),
     ('/*{\n "INPUTS": [\n  {"NAME": "a" "TYPE": "float"}]}*/', r"bad\.fs:3: malformed ISF JSON header: Expecting ','"),
     ('/*{"INPUTS": [{"NAME": "a", "TYPE": "vec9"}]}*/', r"INPUTS\[0\] 'a'\.TYPE: unknown type 'vec9'"),
     ('/*{"INPUTS": [{"TYPE": "float"}]}*/', r"INPUTS\[0\]\.NAME: must be a GLSL identifier"),
@@ -270,6 +270,14 @@ def test_isf_header_errors_are_one_line(tmp_path, header, message):
     with pytest.raises(ShaderError, match=message) as err:
         load_scene(path)
     assert "\n" not in str(err.value)
+
+
+def test_isf_header_with_a_trailing_comma_is_read_and_reported(gl_ctx, tmp_path):
+    path = write(tmp_path, "t.fs", '/*{\n "INPUTS": [{"NAME": "a", "TYPE": "float", "DEFAULT": 0.5,},],\n}*/\n'
+                                   'void main() { gl_FragColor = vec4(a); }\n')
+    rgb, notices = frames(gl_ctx, path, 1, size=(4, 4))
+    assert abs(rgb[0, 0, 0] - 128) <= 1
+    assert len(notices) == 1 and "t.fs:2: the ISF header is not strict JSON" in notices[0]
 
 
 def test_isf_glsl_error_maps_to_the_users_line(gl_ctx, tmp_path):

@@ -158,7 +158,14 @@ def bind_program(program, bindings, *, where: str, warn: Callable[[str], None]):
         fn = _value_fn(bind)
         if bind.source in ("channel_time", "channel_res"):
             # the driver trims an array to the last element the code reads
-            fn = (lambda f, n: (lambda st: f(st)[:n]))(fn, uniform.array_length)
+            # (and moderngl takes a one-element array as a plain value)
+            n = uniform.array_length
+            fn = (lambda f: (lambda st: f(st)[0]))(fn) if n == 1 else (lambda f, n: (lambda st: f(st)[:n]))(fn, n)
+        try:
+            uniform.value = fn(FrameState())  # a value the driver rejects is found now, not mid-show
+        except Exception as exc:  # moderngl raises several types for a value of the wrong shape
+            warn(f"{where}: uniform '{name}' cannot take its '{bind.source}' value ({exc}); not bound")
+            continue
         setters.append((uniform, fn))
     return setters, samplers
 

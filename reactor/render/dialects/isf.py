@@ -83,18 +83,54 @@ def split_header(path: Path) -> tuple[dict, list[Line]]:
         raise ShaderError(f"{shown}:{text[:start].count(chr(10)) + 1}: ISF header comment is not closed with */")
     raw = text[start + 2:end]
     first_line = text[:start + 2].count("\n") + 1
+    lenient = None
     try:
         header = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ShaderError(f"{shown}:{first_line + exc.lineno - 1}: malformed ISF JSON header: {exc.msg} "
-                          f"(column {exc.colno})") from None
+        # Hand-edited headers often carry a trailing comma, which ISF hosts accept; take it, say so.
+        header, lenient = _lenient_json(raw), exc
+        if header is None:
+            raise ShaderError(f"{shown}:{first_line + exc.lineno - 1}: malformed ISF JSON header: {exc.msg} "
+                              f"(column {exc.colno})") from None
     if not isinstance(header, dict):
         raise ShaderError(f"{shown}:{first_line}: malformed ISF JSON header: expected an object {{...}}")
+    if lenient is not None:
+        header = dict(header)
+        header["__lenient__"] = (f"{shown}:{first_line + lenient.lineno - 1}: the ISF header is not strict JSON "
+                                 f"({lenient.msg}: a trailing comma); read it anyway")
     last_line = text[:end].count("\n") + 1
     tail = text[end + 2:].split("\n", 1)[0]
     body = [("", f, n) if n < last_line else ((tail, f, n) if n == last_line else (t, f, n))
             for t, f, n in lines]
     return header, body
+
+
+_TRAILING_COMMA = re.compile(r",(\s*[\]}])")
+
+
+def _lenient_json(raw: str):
+    """``raw`` parsed with trailing commas allowed (outside strings), else None."""
+    out, in_string, escaped = [], False, False
+    for ch in raw:  # blank string contents so the comma pattern cannot match inside them
+        if in_string:
+            out.append(" " if ch not in '"\\' else ch)
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        else:
+            out.append(ch)
+            in_string = ch == '"'
+    masked = "".join(out)
+    cleaned = list(raw)
+    for m in reversed(list(_TRAILING_COMMA.finditer(masked))):
+        cleaned[m.start()] = " "
+    try:
+        return json.loads("".join(cleaned))
+    except json.JSONDecodeError:
+        return None
 
 
 def _num(value, default: float, *, where: str, warnings: list) -> float:
@@ -264,7 +300,7 @@ def isf_info(path: Path) -> SceneInfo:
     """An ISF scene (generator, filter or transition) from its ``.fs`` file."""
     shown = display_path(path)
     header, body = split_header(path)
-    warnings: list[str] = []
+    warnings: list[str] = [header.pop("__lenient__")] if "__lenient__" in header else []
     decls, input_binds, params, ranges, kinds = _inputs(header, shown, warnings)
     imported = _imported(header, path, shown)
     passes = _passes(header, shown, set(kinds))
