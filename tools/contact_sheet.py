@@ -60,10 +60,12 @@ def _feature_source(use_demo: bool):
 def _modulator(scene: str, preset: str | None):
     try:
         from reactor.control.params import Modulator
-        from reactor.presets import load_preset
+        from reactor.presets import load_preset, preset_from_scene
     except ImportError:
         return None
     try:
+        if preset is None and Path(scene).suffix not in ("", ".toml"):
+            return Modulator(preset_from_scene(scene))  # a shader file: its own declared parameters
         return Modulator(load_preset(preset or scene))
     except Exception as exc:  # no preset for this scene: shader defaults
         print(f"(no preset: {exc}; using shader defaults)", file=sys.stderr)
