@@ -19,3 +19,16 @@ def test_the_readme_shows_both_setup_commands_and_ci_runs_the_test_one():
     test_cmd = "bash tools/setup.sh --test && .venv/bin/python -m pytest -q"
     assert test_cmd in readme and test_cmd in ci
     assert "bash tools/setup.sh && .venv/bin/reactor render --demo -o demo.mp4" in readme
+
+
+def test_shadertoy_and_isf_uniforms_are_documented():
+    from reactor.render.dialects import isf, shadertoy
+
+    text = (ROOT / "docs" / "uniforms.md").read_text()
+    names = [name for _, name, _ in shadertoy._UNIFORMS] + ["iChannelTime", "iChannelResolution", "iChannel0"]
+    names += [name for _, name in isf._BUILTINS] + ["isf_FragNormCoord", "IMG_NORM_PIXEL", "IMG_PIXEL", "IMG_SIZE",
+                                                    "IMG_THIS_PIXEL", "IMG_THIS_NORM_PIXEL"]
+    missing = [n for n in names if f"`{n}" not in text]
+    assert not missing, f"docs/uniforms.md lacks {missing}"
+    for kind in isf.TYPES:
+        assert f"`{kind}`" in text, kind
