@@ -412,3 +412,18 @@ def test_check_shaders_reports_every_fixture_and_errors_as_file_line(gl_ctx, tmp
     assert "isf_vertex.vs" not in by_name and "buffer_a.glsl" not in by_name  # companions, not scenes
     printed = capsys.readouterr().out
     assert "broken.glsl" in printed and "ok (" in printed
+
+
+def test_shadertoy_cube_channels_and_complete_es_files(gl_ctx):
+    from reactor.render.dialects.shadertoy import cube_channels
+
+    info = load_scene(FIX / "st_cube.glsl")
+    keys = {b.uniform: b.key for b in info.passes[0].bindings if b.source == "texture"}
+    assert keys == {"iChannel0": "sound", "iChannel1": "noise_cube", "iChannel2": "noise", "iChannel3": "noise"}
+    assert cube_channels("vec2 p; void f() { texture(iChannel3, p); texture(iChannel2, q.xyz); }") == {2}
+    rgb, notices = frames(gl_ctx, str(FIX / "st_cube.glsl"), 1)
+    assert rgb.std() > 5 and not notices
+    info = load_scene(FIX / "st_es_main.glsl")
+    assert info.passes[0].output == "outColor"
+    rgb, notices = frames(gl_ctx, str(FIX / "st_es_main.glsl"), 1, size=(16, 8))
+    assert rgb[0, -1, 0] > 200 and rgb[0, 0, 0] < 30 and not notices

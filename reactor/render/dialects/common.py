@@ -47,7 +47,8 @@ def read_lines(path: Path) -> list[Line]:
 
 
 def shim(lines: Iterable[Line]) -> list[Line]:
-    """Blank ``#version`` and ``#extension`` lines (the generated header has its own); keep the rest.
+    """Blank ``#version`` and ``#extension`` lines (the generated header has its own), turn
+    non-ASCII characters (in comments) into ``?``; keep the rest.
 
     Lines are never inserted or removed, so every ``file:line`` stays right.
     """
@@ -55,6 +56,9 @@ def shim(lines: Iterable[Line]) -> list[Line]:
     for text, file, number in lines:
         if _VERSION.match(text) or _EXTENSION.match(text):
             text = ""
+        elif not text.isascii():
+            # GLSL source is ASCII; some drivers reject a (c) sign even in a comment
+            text = text.encode("ascii", "replace").decode("ascii")
         out.append((text, file, number))
     return out
 

@@ -42,6 +42,10 @@ _ALIASES = {"music": "sound", "mic": "sound", "audio": "sound", "none": "black"}
 _NAMED = {"sound", "noise", "noise_cube", "image", "depth", "black"}
 _IMAGE_EXT = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 _CUBE_USE = re.compile(r"\btextureCube(?:Lod(?:EXT)?)?\s*\(\s*iChannel([0-3])\b")
+_TEX_CALL = re.compile(r"\btexture(?:Lod|Grad)?\s*\(\s*iChannel([0-3])\s*,\s*([A-Za-z_]\w*)\s*(\(|\.\w+|[,)])")
+_DECL = re.compile(r"\b(float|vec2|vec3|vec4|int|ivec2|ivec3|mat2|mat3)\s+([A-Za-z_]\w*)")
+_VEC3_CALLS = {"vec3", "reflect", "refract", "normalize", "cross"}
+_OWN_OUT = re.compile(r"^\s*(?:layout\s*\([^)]*\)\s*)?out\s+(?:(?:lowp|mediump|highp)\s+)?vec4\s+(\w+)\s*;", re.M)
 _SIDE_KEYS = {"kind", "description", "common", *PASS_ORDER}
 _PASS_KEYS = {"shader", "iChannel0", "iChannel1", "iChannel2", "iChannel3"}
 
@@ -70,6 +74,27 @@ def _is_legacy(text: str) -> bool:
             and "gl_FragColor" in text and _LEGACY_USES.search(text) is not None)
 
 
+def cube_channels(code: str) -> set[int]:
+    """Channels the code samples with 3D directions: ``textureCube(iChannelN, ...)``, or
+    ``texture(iChannelN, d)`` where ``d`` is a ``vec3(...)``/``reflect``/``normalize``/... call,
+    a ``.xyz``-style swizzle, or a name declared only as ``vec3`` in the file. Those channels are
+    bound as (noise) cube maps, as Shadertoy does for its cube-map inputs."""
+    cubes = {int(i) for i in _CUBE_USE.findall(code)}
+    types: dict[str, set[str]] = {}
+    for t, name in _DECL.findall(code):
+        types.setdefault(name, set()).add(t)
+    for channel, name, after in _TEX_CALL.findall(code):
+        if after == "(":
+            is_vec3 = name in _VEC3_CALLS
+        elif after.startswith("."):
+            is_vec3 = len(after) == 4 and all(c in "xyzrgbstp" for c in after[1:])
+        else:
+            is_vec3 = types.get(name) == {"vec3"}
+        if is_vec3:
+            cubes.add(int(channel))
+    return cubes
+
+
 def _channel_key(value, *, where: str, base: Path) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ShaderError(f"{where}: must be a channel name (sound, noise, image, A..D) or an image file")
@@ -93,8 +118,11 @@ def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: b
     code = "\n".join(t for t, _, _ in body)
     if not is_shadertoy(code):
         raise ShaderError(f"{display_path(path)}: no 'void mainImage(out vec4 fragColor, in vec2 fragCoord)'")
-    cube = {int(i) for i in _CUBE_USE.findall(code)}
-    header = [GLSL_VERSION, *COMPAT_DEFINES, "#define iGlobalTime iTime", f"out vec4 {OUTPUT};"]
+    cube = cube_channels(code)
+    own_out = _OWN_OUT.findall(code) if _LEGACY_MAIN.search(code) else []
+    header = [GLSL_VERSION, *COMPAT_DEFINES, "#define iGlobalTime iTime"]
+    if not own_out:
+        header.append(f"out vec4 {OUTPUT};")
     binds = []
     for glsl_type, name, bind in _UNIFORMS:
         binds.append(bind)
@@ -117,12 +145,14 @@ def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: b
     binds.append(Bind("iChannelTime", "channel_time", tuple(keys)))
     binds.append(Bind("iChannelResolution", "channel_res", tuple(keys)))
     alpha = "1.0" if image_pass else "c.a"
+    if own_out:  # a complete ES shader: its own main() and output, which mainImage() serves
+        return assemble(path, header, body, tag="shadertoy"), tuple(binds), keys, own_out[0]
     if _is_legacy(code):
         header.append(f"#define gl_FragColor {OUTPUT}")
-        return assemble(path, header, body, tag="shadertoy"), tuple(binds), keys
+        return assemble(path, header, body, tag="shadertoy"), tuple(binds), keys, OUTPUT
     footer = ["void main() {", "    vec4 c = vec4(0.0, 0.0, 0.0, 1.0);", "    mainImage(c, gl_FragCoord.xy);",
               f"    {OUTPUT} = vec4(c.rgb, {alpha});", "}"]
-    return assemble(path, header, body, footer, tag="shadertoy"), tuple(binds), keys
+    return assemble(path, header, body, footer, tag="shadertoy"), tuple(binds), keys, OUTPUT
 
 
 def single_info(path: Path) -> SceneInfo:
@@ -173,13 +203,13 @@ def _info(path: Path, passes: dict, *, common, description: str) -> SceneInfo:
         if name not in passes:
             continue
         shader, channels = passes[name]
-        source, binds, keys = _pass_source(shader, common_lines, channels, image_pass=name == "Image", target=name)
+        source, binds, keys, output = _pass_source(shader, common_lines, channels, image_pass=name == "Image", target=name)
         uses_image |= any(k in ("image", "depth") for k in keys)
         feedback |= "prev" in keys
         # Shadertoy buffers are 32-bit float; the Image pass is the output (half float, dithered).
         specs.append(PassSpec(shader=shader, target=name, float_target=True,
                               format="rgba32f" if name != "Image" else None, bindings=binds, source=source,
-                              output=OUTPUT))
+                              output=output))
     return SceneInfo(name=path.stem if path.is_file() else path.name, description=description,
                      uses_image=uses_image, path=path, feedback=feedback, passes=tuple(specs),
                      params=MappingProxyType({}), kind="shadertoy")
