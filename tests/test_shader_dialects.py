@@ -427,3 +427,13 @@ def test_shadertoy_cube_channels_and_complete_es_files(gl_ctx):
     assert info.passes[0].output == "outColor"
     rgb, notices = frames(gl_ctx, str(FIX / "st_es_main.glsl"), 1, size=(16, 8))
     assert rgb[0, -1, 0] > 200 and rgb[0, 0, 0] < 30 and not notices
+
+
+def test_isf_vertex_shader_varyings_arrays_and_half_size_passes(gl_ctx):
+    info = load_scene(FIX / "isf_blur.fs", ctx=gl_ctx)
+    assert info.role == "filter" and info.passes[0].vertex is not None
+    sharp, _ = frames(gl_ctx, str(FIX / "isf_blur.fs"), 1, size=(64, 36), params={"keepEdges": 1.0})
+    soft, notices = frames(gl_ctx, str(FIX / "isf_blur.fs"), 1, size=(64, 36), params={"radius": 6.0})
+    assert not notices
+    edges = lambda a: np.abs(np.diff(a.astype(float), axis=1)).mean()  # noqa: E731
+    assert edges(soft) < 0.8 * edges(sharp)  # blurred: fewer sharp steps than the input itself
