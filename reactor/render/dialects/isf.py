@@ -289,7 +289,9 @@ def _passes(header: dict, shown: str, names: set):
 def _vertex_source(vs_path: Path, decls: list):
     body = shim(read_lines(vs_path))
     own = declared_uniforms(body)
-    header = [GLSL_VERSION, *COMPAT_DEFINES, "#define varying out", "#define attribute in", *_MACROS,
+    header = [GLSL_VERSION, *COMPAT_DEFINES, "#define varying out", "#define attribute in",
+              "#define ftransform() gl_Position",  # old vertex shaders; isf_vertShaderInit() set it
+              *_MACROS,
               "out vec2 isf_FragNormCoord;"]
     header += [f"uniform {t} {n};" for t, n in decls if n not in own]
     header += list(_VS_INIT)

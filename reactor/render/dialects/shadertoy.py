@@ -45,6 +45,7 @@ _CUBE_USE = re.compile(r"\btextureCube(?:Lod(?:EXT)?)?\s*\(\s*iChannel([0-3])\b"
 _TEX_CALL = re.compile(r"\btexture(?:Lod|Grad)?\s*\(\s*iChannel([0-3])\s*,\s*([A-Za-z_]\w*)\s*(\(|\.\w+|[,)])")
 _DECL = re.compile(r"\b(float|vec2|vec3|vec4|int|ivec2|ivec3|mat2|mat3)\s+([A-Za-z_]\w*)")
 _VEC3_CALLS = {"vec3", "reflect", "refract", "normalize", "cross"}
+_OWN_SAMPLER = re.compile(r"\buniform\s+(?:(?:lowp|mediump|highp)\s+)?(sampler\w+)\s+iChannel([0-3])\b")
 _OWN_OUT = re.compile(r"^\s*(?:layout\s*\([^)]*\)\s*)?out\s+(?:(?:lowp|mediump|highp)\s+)?vec4\s+(\w+)\s*;", re.M)
 _SIDE_KEYS = {"kind", "description", "common", *PASS_ORDER}
 _PASS_KEYS = {"shader", "iChannel0", "iChannel1", "iChannel2", "iChannel3"}
@@ -112,13 +113,18 @@ def _channel_key(value, *, where: str, base: Path) -> str:
                       f"black, A, B, C, D, or an image file)")
 
 
-def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: bool, target: str):
+def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: bool, target: str,
+                 notes: list | None = None):
     body = shim(common + read_lines(path))
     own = declared_uniforms(body)
     code = "\n".join(t for t, _, _ in body)
     if not is_shadertoy(code):
         raise ShaderError(f"{display_path(path)}: no 'void mainImage(out vec4 fragColor, in vec2 fragCoord)'")
     cube = cube_channels(code)
+    # a file that declares a channel as a cube (or 3D) sampler itself gets the noise cube there
+    cube |= {int(i) for t, i in _OWN_SAMPLER.findall(code) if t in ("samplerCube", "sampler3D")}
+    declared_2d = {int(i) for t, i in _OWN_SAMPLER.findall(code) if t == "sampler2D"}
+    cube -= declared_2d
     own_out = _OWN_OUT.findall(code) if _LEGACY_MAIN.search(code) else []
     header = [GLSL_VERSION, *COMPAT_DEFINES, "#define iGlobalTime iTime"]
     if not own_out:
@@ -135,7 +141,10 @@ def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: b
     for i, key in enumerate(channels):
         if key == "pass:" + target:
             key = "prev"  # a buffer reading itself sees its previous frame
-        if i in cube and key == "noise":
+        if i in cube and key in ("noise", "sound"):
+            if key == "sound" and notes is not None:
+                notes.append(f"{display_path(path)}: iChannel{i} is sampled by a 3D direction, so it gets a "
+                             f"noise cube map instead of the sound texture")
             key = "noise_cube"
         keys.append(key)
         sampler = "samplerCube" if key == "noise_cube" else "sampler2D"
@@ -198,12 +207,13 @@ def sidecar_info(path: Path, data: dict) -> SceneInfo:
 
 def _info(path: Path, passes: dict, *, common, description: str) -> SceneInfo:
     common_lines = read_lines(common) if common is not None else []
-    specs, uses_image, feedback = [], False, False
+    specs, uses_image, feedback, notes = [], False, False, []
     for name in PASS_ORDER:
         if name not in passes:
             continue
         shader, channels = passes[name]
-        source, binds, keys, output = _pass_source(shader, common_lines, channels, image_pass=name == "Image", target=name)
+        source, binds, keys, output = _pass_source(shader, common_lines, channels, image_pass=name == "Image", target=name,
+                                                     notes=notes)
         uses_image |= any(k in ("image", "depth") for k in keys)
         feedback |= "prev" in keys
         # Shadertoy buffers are 32-bit float; the Image pass is the output (half float, dithered).
@@ -212,4 +222,4 @@ def _info(path: Path, passes: dict, *, common, description: str) -> SceneInfo:
                               output=output))
     return SceneInfo(name=path.stem if path.is_file() else path.name, description=description,
                      uses_image=uses_image, path=path, feedback=feedback, passes=tuple(specs),
-                     params=MappingProxyType({}), kind="shadertoy")
+                     params=MappingProxyType({}), kind="shadertoy", warnings=tuple(notes))
