@@ -437,3 +437,17 @@ def test_isf_vertex_shader_varyings_arrays_and_half_size_passes(gl_ctx):
     assert not notices
     edges = lambda a: np.abs(np.diff(a.astype(float), axis=1)).mean()  # noqa: E731
     assert edges(soft) < 0.8 * edges(sharp)  # blurred: fewer sharp steps than the input itself
+
+
+def test_render_command_accepts_shadertoy_and_isf_files(tmp_path):
+    from reactor.cli import main
+    from reactor.presets import preset_from_scene
+
+    p = preset_from_scene(str(FIX / "isf_gen.fs"))
+    assert p.params["gain"].max == 4.0 and p.uses_image() is False
+    assert preset_from_scene(str(FIX / "isf_filter.fs")).uses_image() is True
+    for scene in (FIX / "st_spectrum.glsl", FIX / "isf_filter.fs"):
+        out = tmp_path / f"{scene.stem}.mp4"
+        assert main(["render", "--demo", "--duration", "0.3", "--size", "64x36", "--no-progress",
+                     "--scene", str(scene), "-o", str(out)]) == 0
+        assert out.stat().st_size > 1000
