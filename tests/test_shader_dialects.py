@@ -451,3 +451,11 @@ def test_render_command_accepts_shadertoy_and_isf_files(tmp_path):
         assert main(["render", "--demo", "--duration", "0.3", "--size", "64x36", "--no-progress",
                      "--scene", str(scene), "-o", str(out)]) == 0
         assert out.stat().st_size > 1000
+
+
+def test_shadertoy_and_isf_outputs_dither_themselves(gl_ctx):
+    for scene in ("st_spectrum.glsl", "isf_gen.fs", "isf_passes.fs", "st_multipass", "st_es_main.glsl"):
+        with Renderer(gl_ctx, str(FIX / scene), width_px=16, height_px=8) as r:
+            assert r.self_dithered, scene  # no pass reads the output back: no separate present pass
+            r.render(groove_features(0.0), {}, time_s=0.0, dt_s=1 / 30)
+            assert not r.notices, (scene, r.notices)

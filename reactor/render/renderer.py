@@ -113,7 +113,7 @@ class Renderer:
         try:
             for spec, source in zip(specs[:-1], sources[:-1]):
                 programs.append(compile_program(self.ctx, source, vertex=spec.vertex))
-            if self._fusable(info):
+            if self._fusable(info, sources):
                 try:
                     epilogue = DITHER_EPILOGUE.replace("fragColor", specs[-1].output)
                     programs.append(compile_program(self.ctx, wrap_main(sources[-1], epilogue),
@@ -154,7 +154,9 @@ class Renderer:
         for key in keys:
             self._texture(key, None)  # load files, make audio textures now, not on the first frame
 
-    def _size(self, spec, params) -> tuple[int, int]:
+    def _size(self, spec, params=None) -> tuple[int, int]:
+        """Pixel size of a pass: its scale of the output, or its WIDTH/HEIGHT expressions."""
+        params = params or {}
         if spec.size is None:
             return max(1, round(self.width_px * spec.scale)), max(1, round(self.height_px * spec.scale))
         values = {"WIDTH": float(self.width_px), "HEIGHT": float(self.height_px)}
@@ -167,7 +169,7 @@ class Renderer:
         return (min(_MAX_SIDE_PX, max(1, int(round(w)) if w == w else 1)),
                 min(_MAX_SIDE_PX, max(1, int(round(h)) if h == h else 1)))
 
-    def _fusable(self, info: SceneInfo) -> bool:
+    def _fusable(self, info: SceneInfo, sources) -> bool:
         """Whether the output pass can dither itself: no pass reads its target back.
 
         Its target must be exactly the output size and no pass may sample it (``prev`` in the
@@ -181,12 +183,12 @@ class Renderer:
             return False
         reads = any(b.source == "texture" and b.key == own for p in info.passes for b in p.bindings)
         reads |= any(b.source in ("channel_res", "channel_time") and own in b.key for p in info.passes for b in p.bindings)
-        source = info.sources()[-1]
+        source = sources[-1]
         reads_prev = any(b.source == "texture" and b.key == "prev" and source.references(b.uniform)
                          for b in spec.bindings)
         if reads:
             names = {b.uniform for p in info.passes for b in p.bindings if b.source == "texture" and b.key == own}
-            reads = any(src.references(n) for src in info.sources() for n in names)
+            reads = any(src.references(n) for src in sources for n in names)
         return not (reads or reads_prev)
 
     def _texture(self, key: str, target: FeedbackTarget | None):
