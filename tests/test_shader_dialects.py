@@ -185,7 +185,7 @@ def test_isf_inputs_become_parameters_with_their_ranges():
     assert info.params["center_x"] == 0.5 and info.param_ranges["center_y"] == (0.0, 1.0)
     assert info.params["tint_g"] == 0.6 and info.params["mode"] == 1.0 and info.param_ranges["mode"] == (0.0, 2.0)
     kinds = {b.uniform: (b.source, b.kind) for b in info.passes[0].bindings}
-    assert kinds["invert"] == ("param", "bool") and kinds["flash"] == ("param", "bool")
+    assert kinds["invert"] == ("param", "bool") and kinds["flash"] == ("param", "event")
     assert kinds["mode"] == ("param", "int") and kinds["center"] == ("param", "vec2")
     keys = {b.uniform: b.key for b in info.passes[0].bindings if b.source == "texture"}
     assert keys["fft"] == "isf_fft:64" and keys["wave"] == "isf_audio:512"
@@ -459,3 +459,19 @@ def test_shadertoy_and_isf_outputs_dither_themselves(gl_ctx):
             assert r.self_dithered, scene  # no pass reads the output back: no separate present pass
             r.render(groove_features(0.0), {}, time_s=0.0, dt_s=1 / 30)
             assert not r.notices, (scene, r.notices)
+
+
+def test_isf_event_fires_on_the_rising_edge_and_identity_is_kept(gl_ctx, tmp_path):
+    path = write(tmp_path, "ev.fs", """
+        /*{"INPUTS": [{"NAME": "hit", "TYPE": "event"},
+                      {"NAME": "mixAmt", "TYPE": "float", "DEFAULT": 0.3, "IDENTITY": 0.0}]}*/
+        void main() { gl_FragColor = vec4(hit ? 1.0 : 0.0, mixAmt, 0.0, 1.0); }
+    """)
+    info = load_scene(path)
+    assert info.param_identity == {"mixAmt": 0.0}
+    seen = []
+    with Renderer(gl_ctx, path, width_px=4, height_px=4) as r:
+        for value in (0.0, 1.0, 1.0, 0.2, 0.9):
+            r.render(Features.silent(), {"hit": value}, time_s=0.0, dt_s=1 / 30)
+            seen.append(int(r.read_rgb()[0, 0, 0]) > 128)
+    assert seen == [False, True, False, False, True]

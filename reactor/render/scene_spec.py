@@ -133,6 +133,9 @@ class SceneInfo:
         Bindings or defaults that cannot be honoured; the renderer logs each once.
     stages : tuple
         For a chain: ``(path, param_prefix)`` of each stage, to reload it.
+    param_identity : Mapping[str, float]
+        ISF ``IDENTITY`` values: the parameter value at which an effect leaves its input as it is
+        (for a UI's reset or to bypass an effect in a chain).
     """
 
     name: str
@@ -147,6 +150,7 @@ class SceneInfo:
     param_ranges: Mapping[str, tuple[float, float]] = field(default_factory=lambda: MappingProxyType({}))
     warnings: tuple[str, ...] = ()
     stages: tuple = ()
+    param_identity: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     def sources(self):
         """Each pass's complete fragment ``ShaderSource`` (includes resolved, header prepended)."""

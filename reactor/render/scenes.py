@@ -209,7 +209,7 @@ def load_chain(stages: Sequence[tuple], ) -> SceneInfo:
         A later stage that is not a filter (it has no ``inputImage`` to feed).
     """
     infos = [(_info(_resolve(scene)), prefix) for scene, prefix in stages]
-    passes, params, ranges, warnings = [], {}, {}, []
+    passes, params, ranges, identity, warnings = [], {}, {}, {}, []
     input_key = "input"
     for k, (info, prefix) in enumerate(infos):
         if k and info.role != "filter":
@@ -221,6 +221,7 @@ def load_chain(stages: Sequence[tuple], ) -> SceneInfo:
                                   bindings=tuple(_rekey(b, rename, prefix, input_key) for b in p.bindings)))
         params.update({prefix + n: v for n, v in info.params.items()})
         ranges.update({prefix + n: v for n, v in info.param_ranges.items()})
+        identity.update({prefix + n: v for n, v in info.param_identity.items()})
         warnings += list(info.warnings)
         input_key = f"pass:{rename[info.passes[-1].target]}"
     first = infos[0][0]
@@ -229,4 +230,4 @@ def load_chain(stages: Sequence[tuple], ) -> SceneInfo:
                      path=first.path, feedback=any(i.feedback for i, _ in infos), passes=tuple(passes),
                      params=MappingProxyType(params), kind="chain", role=first.role,
                      param_ranges=MappingProxyType(ranges), warnings=tuple(warnings),
-                     stages=tuple((str(i.path), p) for i, p in infos))
+                     stages=tuple((str(i.path), p) for i, p in infos), param_identity=MappingProxyType(identity))

@@ -161,7 +161,7 @@ def _inputs(header: dict, shown: str, warnings: list):
     raw = header.get("INPUTS", [])
     if not isinstance(raw, list):
         raise ShaderError(f"{shown}: INPUTS must be a list of objects")
-    decls, binds, params, ranges, kinds = [], [], {}, {}, {}
+    decls, binds, params, ranges, kinds, identity = [], [], {}, {}, {}, {}
     for i, item in enumerate(raw):
         where = f"{shown}: INPUTS[{i}]"
         if not isinstance(item, dict):
@@ -176,6 +176,12 @@ def _inputs(header: dict, shown: str, warnings: list):
         kinds[name] = kind
         decls.append((_GLSL_TYPE[kind], name))
         w = f"{where} '{name}'"
+        if "IDENTITY" in item and kind in ("float", "long", "bool"):
+            identity[name] = _num(item["IDENTITY"], 0.0, where=f"{w}.IDENTITY", warnings=warnings)
+        elif "IDENTITY" in item and kind in ("point2D", "color"):
+            n = 2 if kind == "point2D" else 4
+            vals = _vec(item["IDENTITY"], n, (0.0,) * n, where=f"{w}.IDENTITY", warnings=warnings)
+            identity.update(zip((f"{name}_{c}" for c in ("xy" if n == 2 else "rgba")), vals))
         if kind == "float":
             lo = _num(item.get("MIN"), 0.0, where=f"{w}.MIN", warnings=warnings)
             hi = _num(item.get("MAX"), 1.0, where=f"{w}.MAX", warnings=warnings)
@@ -185,7 +191,7 @@ def _inputs(header: dict, shown: str, warnings: list):
             binds.append(Bind(name, "param", name))
         elif kind in ("bool", "event"):
             params[name], ranges[name] = _num(item.get("DEFAULT"), 0.0, where=f"{w}.DEFAULT", warnings=warnings), (0.0, 1.0)
-            binds.append(Bind(name, "param", name, kind="bool"))
+            binds.append(Bind(name, "param", name, kind=kind))
         elif kind == "long":
             values = item.get("VALUES")
             if isinstance(values, list) and values and all(isinstance(v, (int, float)) for v in values):
@@ -224,7 +230,7 @@ def _inputs(header: dict, shown: str, warnings: list):
                 warnings.append(f"{w}.MAX: {width} columns is out of range 1..16384; using {AUDIO_WIDTH}")
                 width = AUDIO_WIDTH
             binds.append(Bind(name, "texture", f"{'isf_audio' if kind == 'audio' else 'isf_fft'}:{width}"))
-    return decls, binds, params, ranges, kinds
+    return decls, binds, params, ranges, kinds, identity
 
 
 def _imported(header: dict, path: Path, shown: str):
@@ -303,7 +309,7 @@ def isf_info(path: Path) -> SceneInfo:
     shown = display_path(path)
     header, body = split_header(path)
     warnings: list[str] = [header.pop("__lenient__")] if "__lenient__" in header else []
-    decls, input_binds, params, ranges, kinds = _inputs(header, shown, warnings)
+    decls, input_binds, params, ranges, kinds, identity = _inputs(header, shown, warnings)
     imported = _imported(header, path, shown)
     passes = _passes(header, shown, set(kinds))
     targets = []
@@ -343,7 +349,8 @@ def isf_info(path: Path) -> SceneInfo:
     return SceneInfo(name=path.stem, description=desc if isinstance(desc, str) else "", uses_image=uses_image,
                      path=path, feedback=any(p[1] for p in passes), passes=tuple(specs),
                      params=MappingProxyType(params), kind="isf", role=role,
-                     param_ranges=MappingProxyType(ranges), warnings=tuple(warnings))
+                     param_ranges=MappingProxyType(ranges), warnings=tuple(warnings),
+                     param_identity=MappingProxyType(identity))
 
 
 _DEFAULT_VS = None
