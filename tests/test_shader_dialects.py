@@ -475,3 +475,23 @@ def test_isf_event_fires_on_the_rising_edge_and_identity_is_kept(gl_ctx, tmp_pat
             r.render(Features.silent(), {"hit": value}, time_s=0.0, dt_s=1 / 30)
             seen.append(int(r.read_rgb()[0, 0, 0]) > 128)
     assert seen == [False, True, False, False, True]
+
+
+def test_shadertoy_json_export_runs_every_pass_with_its_channels(gl_ctx, tmp_path):
+    info = load_scene(FIX / "st_export.json")
+    assert [p.target for p in info.passes] == ["A", "Image"] and info.description == "Kick trails (fixture)"
+    keys = [{b.uniform: b.key for b in p.bindings if b.source == "texture"} for p in info.passes]
+    assert keys[0]["iChannel0"] == "prev" and keys[0]["iChannel1"] == "sound" and keys[0]["iChannel3"] == "black"
+    assert keys[1]["iChannel0"] == "pass:A" and keys[1]["iChannel1"] == "noise" and keys[1]["iChannel2"] == "black"
+    assert any("'sound' pass is not supported" in w for w in info.warnings)
+    assert any("iChannel1 is a Shadertoy texture" in w for w in info.warnings)
+    rgb, _ = frames(gl_ctx, str(FIX / "st_export.json"), 4, size=(32, 18))
+    assert rgb[9, 16].max() > rgb[1, 1].max() + 20  # the bass dot accumulates in Buffer A
+    doc = json.loads((FIX / "st_export.json").read_text())
+    doc["Shader"]["renderpass"][2]["code"] = "void mainImage(out vec4 c, in vec2 p) {\n  c = vec4(nope);\n}\n"
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(ShaderError, match=r"bad\.json\[Image\]:2: "):
+        load_scene(tmp_path / "bad.json", ctx=gl_ctx)
+    assert scene_kind(tmp_path / "bad.json") == "shadertoy-json"
+    (tmp_path / "package.json").write_text('{"name": "x"}')
+    assert scene_kind(tmp_path / "package.json") == "unknown"

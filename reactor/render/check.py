@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 from reactor.errors import ReactorError, UsageError
 
-SHADER_SUFFIXES = (".frag", ".fs", ".isf", ".glsl", ".txt", ".shader", ".toml")
+SHADER_SUFFIXES = (".frag", ".fs", ".isf", ".glsl", ".txt", ".shader", ".toml", ".json")
 CHECK_SIZE_PX = (160, 90)
 CHECK_FRAMES = 3
 CHECK_START_S = 4.0  # into the demo track, where the music is playing

@@ -6,7 +6,8 @@ file, never guessed from its name alone:
 - **ISF** (``.fs``, ``.isf``, or any shader file starting with a ``/*{ JSON }*/`` header):
   ``reactor.render.dialects.isf``.
 - **Shadertoy** (a file defining ``mainImage``, or a ``.toml`` sidecar with
-  ``kind = "shadertoy"``): ``reactor.render.dialects.shadertoy``.
+  ``kind = "shadertoy"``): ``reactor.render.dialects.shadertoy``; the site's JSON export
+  (``.json``): ``reactor.render.dialects.shadertoy_json``.
 - **native** (``shaders/scenes/<name>.frag`` with ``void main()``, or a multipass ``.toml``):
   ``reactor.render.dialects.native``. ``.frag`` files named by a ``.toml`` are its passes, not
   scenes of their own.
@@ -24,7 +25,7 @@ from types import MappingProxyType
 from typing import Sequence
 
 from reactor.errors import ShaderError, UsageError
-from reactor.render.dialects import isf, native, shadertoy
+from reactor.render.dialects import isf, native, shadertoy, shadertoy_json
 from reactor.render.programs import compile_program, display_path, shader_dir
 from reactor.render.scene_spec import Bind, PassSpec, SceneInfo
 
@@ -33,7 +34,7 @@ __all__ = ["PassSpec", "SceneInfo", "Bind", "scenes_dir", "list_scenes", "load_s
 
 log = logging.getLogger(__name__)
 
-SCENE_SUFFIXES = (".frag", ".toml", ".fs", ".isf", ".glsl", ".txt", ".shader")
+SCENE_SUFFIXES = (".frag", ".toml", ".fs", ".isf", ".glsl", ".txt", ".shader", ".json")
 """File suffixes taken as scene paths (plus any path with a folder separator)."""
 
 
@@ -56,6 +57,11 @@ def scene_kind(path: Path) -> str:
         if data.get("kind") == "shadertoy":
             return "shadertoy-multipass"
         return "native-multipass" if "pass" in data else "unknown"
+    if path.suffix == ".json":
+        try:
+            return "shadertoy-json" if shadertoy_json.shader_object(shadertoy_json.read(path)) else "unknown"
+        except ShaderError:
+            return "unknown"
     try:
         text = path.read_text(encoding="utf-8-sig", errors="replace")
     except OSError:
@@ -90,6 +96,8 @@ def _info(path: Path, *, sources: bool = True) -> SceneInfo:
             raise ShaderError(f"{display_path(path)}: kind: unknown dialect {kind!r} (allowed: native, shadertoy)")
         return native.toml_info(path, {k: v for k, v in data.items() if k != "kind"}, sources=sources)
     kind = scene_kind(path)
+    if path.suffix == ".json":
+        return shadertoy_json.json_info(path)
     if kind == "isf":
         return isf.isf_info(path)
     if kind == "shadertoy":

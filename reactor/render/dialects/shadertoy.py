@@ -114,8 +114,8 @@ def _channel_key(value, *, where: str, base: Path) -> str:
 
 
 def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: bool, target: str,
-                 notes: list | None = None):
-    body = shim(common + read_lines(path))
+                 notes: list | None = None, lines: list | None = None):
+    body = shim(common + (read_lines(path) if lines is None else lines))
     own = declared_uniforms(body)
     code = "\n".join(t for t, _, _ in body)
     if not is_shadertoy(code):
@@ -205,15 +205,19 @@ def sidecar_info(path: Path, data: dict) -> SceneInfo:
     return _info(path, passes, common=common, description=str(data.get("description", "")))
 
 
-def _info(path: Path, passes: dict, *, common, description: str) -> SceneInfo:
-    common_lines = read_lines(common) if common is not None else []
-    specs, uses_image, feedback, notes = [], False, False, []
+def _info(path: Path, passes: dict, *, common=None, description: str, common_lines: list | None = None,
+          notes: list | None = None) -> SceneInfo:
+    """``passes``: name -> (shader path, channel keys[, code lines when not read from the file])."""
+    if common_lines is None:
+        common_lines = read_lines(common) if common is not None else []
+    specs, uses_image, feedback = [], False, False
+    notes = [] if notes is None else notes
     for name in PASS_ORDER:
         if name not in passes:
             continue
-        shader, channels = passes[name]
+        shader, channels, *code = passes[name]
         source, binds, keys, output = _pass_source(shader, common_lines, channels, image_pass=name == "Image", target=name,
-                                                     notes=notes)
+                                                     notes=notes, lines=code[0] if code else None)
         uses_image |= any(k in ("image", "depth") for k in keys)
         feedback |= "prev" in keys
         # Shadertoy buffers are 32-bit float; the Image pass is the output (half float, dithered).
