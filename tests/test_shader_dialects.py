@@ -495,3 +495,14 @@ def test_shadertoy_json_export_runs_every_pass_with_its_channels(gl_ctx, tmp_pat
     assert scene_kind(tmp_path / "bad.json") == "shadertoy-json"
     (tmp_path / "package.json").write_text('{"name": "x"}')
     assert scene_kind(tmp_path / "package.json") == "unknown"
+
+
+def test_single_shadertoy_file_gets_a_sibling_common_file(gl_ctx, tmp_path):
+    (tmp_path / "Common.glsl").write_text("float helper() { return 0.5; }\n")
+    path = write(tmp_path, "Image.glsl", "void mainImage(out vec4 c, in vec2 p) {\n  c = vec4(helper() + nope);\n}\n")
+    with pytest.raises(ShaderError, match=r"Image\.glsl:2: "):  # lines still point into the pass file
+        load_scene(path, ctx=gl_ctx)
+    (tmp_path / "Image.glsl").write_text("void mainImage(out vec4 c, in vec2 p) { c = vec4(helper()); }\n")
+    rgb, notices = frames(gl_ctx, path, 1, size=(4, 4))
+    assert abs(rgb[0, 0, 0] - 128) <= 1 and "Common.glsl (the Common tab)" in notices[0]
+    assert scene_kind(tmp_path / "Common.glsl") == "unknown"

@@ -164,9 +164,21 @@ def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: b
     return assemble(path, header, body, footer, tag="shadertoy"), tuple(binds), keys, OUTPUT
 
 
+def sibling_common(path: Path) -> Path | None:
+    """A ``common.<same suffix>`` file beside ``path`` (how dumps of the site's Common tab are
+    laid out), if there is one and it is not ``path`` itself."""
+    for candidate in sorted(path.parent.glob(f"*{path.suffix}")):
+        if candidate.stem.lower() == "common" and candidate.resolve() != path.resolve():
+            return candidate
+    return None
+
+
 def single_info(path: Path) -> SceneInfo:
-    """A one-file Shadertoy scene with the default channels."""
-    return _info(path, {"Image": (path, list(DEFAULT_CHANNELS))}, common=None, description="")
+    """A one-file Shadertoy scene with the default channels (and a sibling ``common`` file's code
+    first, with a notice)."""
+    common = sibling_common(path)
+    notes = [f"{display_path(path)}: code of {common.name} (the Common tab) is put before it"] if common else []
+    return _info(path, {"Image": (path, list(DEFAULT_CHANNELS))}, common=common, description="", notes=notes)
 
 
 def sidecar_info(path: Path, data: dict) -> SceneInfo:
