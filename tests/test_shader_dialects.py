@@ -506,3 +506,14 @@ def test_single_shadertoy_file_gets_a_sibling_common_file(gl_ctx, tmp_path):
     rgb, notices = frames(gl_ctx, path, 1, size=(4, 4))
     assert abs(rgb[0, 0, 0] - 128) <= 1 and "Common.glsl (the Common tab)" in notices[0]
     assert scene_kind(tmp_path / "Common.glsl") == "unknown"
+
+
+def test_chain_reload_rereads_every_stage(gl_ctx, tmp_path):
+    gen = write(tmp_path, "g.glsl", "void mainImage(out vec4 c, in vec2 p) { c = vec4(0.5); }\n")
+    fx = write(tmp_path, "fx.fs", '/*{"INPUTS": [{"NAME": "inputImage", "TYPE": "image"}]}*/\n'
+                                  'void main() { gl_FragColor = IMG_THIS_PIXEL(inputImage) * 2.0; }\n')
+    with Renderer(gl_ctx, load_chain([(gen, ""), (fx, "fx1_")]), width_px=4, height_px=4) as r:
+        Path(fx).write_text(Path(fx).read_text().replace("* 2.0", "* 0.5"))
+        r.reload()
+        r.render(Features.silent(), {}, time_s=0.0, dt_s=0.0)
+        assert abs(int(r.read_rgb()[0, 0, 0]) - 64) <= 1 and r.scene.kind == "chain"
