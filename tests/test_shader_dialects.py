@@ -515,3 +515,14 @@ def test_chain_reload_rereads_every_stage(gl_ctx, tmp_path):
         r.reload()
         r.render(Features.silent(), {}, time_s=0.0, dt_s=0.0)
         assert abs(int(r.read_rgb()[0, 0, 0]) - 64) <= 1 and r.scene.kind == "chain"
+
+
+def test_isf_point3d_input_from_the_wild(gl_ctx, tmp_path):
+    path = write(tmp_path, "p3.fs", """
+        /*{"INPUTS": [{"NAME": "row", "TYPE": "point3D", "DEFAULT": [0.25, 0.5, 1.0]}], "OUTPUTS": []}*/
+        void main() { gl_FragColor = vec4(row, 1.0); }
+    """)
+    info = load_scene(path)
+    assert (info.params["row_x"], info.params["row_z"]) == (0.25, 1.0)
+    rgb, notices = frames(gl_ctx, path, 1, size=(4, 4), params={"row_y": 0.0})
+    assert abs(rgb[0, 0, 0] - 64) <= 1 and rgb[0, 0, 1] <= 1 and rgb[0, 0, 2] == 255 and not notices

@@ -20,7 +20,7 @@ _GL = {0x1406: ("float", 1), 0x8B50: ("float", 2), 0x8B51: ("float", 3), 0x8B52:
 _EXPECT = {"time": ("float", 1), "dt": ("float", 1), "frame_rate": ("float", 1), "aspect": ("float", 1),
            "sample_rate": ("float", 1), "feature": ("float", 1), "date": ("float", 4), "mouse": ("float", 4),
            "frame": ("int", 1), "const": ("int", 1)}
-_PARAM_EXPECT = {"float": ("float", 1), "int": ("int", 1), "bool": ("bool", 1), "event": ("bool", 1), "vec2": ("float", 2),
+_PARAM_EXPECT = {"float": ("float", 1), "int": ("int", 1), "bool": ("bool", 1), "event": ("bool", 1), "vec2": ("float", 2), "vec3": ("float", 3),
                  "vec4": ("float", 4)}
 RESERVED_PREFIX = "reactor_"
 """Uniforms the renderer sets itself (``reactor_jitter``, ``reactor_height``), outside any table."""
@@ -113,7 +113,7 @@ def _value_fn(bind) -> Callable[[FrameState], object]:
             return lambda st: _param(st, key) > 0.5
         if bind.kind == "event":
             return _event(key)
-        if bind.kind in ("vec2", "vec4"):
+        if bind.kind in ("vec2", "vec3", "vec4"):
             return lambda st: tuple(_param(st, k) for k in key)
         return lambda st: _param(st, key)
     if s == "channel_time":

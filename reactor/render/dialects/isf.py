@@ -30,9 +30,11 @@ OUTPUT = "isf_FragColor"  # gl_FragColor is a macro for it; user code may have i
 _HEADER_START = re.compile(r"^\s*/\*")
 _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 TYPES = ("event", "bool", "long", "float", "point2D", "color", "image", "audio", "audioFFT")
+EXTRA_TYPES = ("point3D",)
+"""Not in the ISF 2.0 spec but found in the wild (ossia score): a vec3, ``<name>_x/_y/_z``."""
 AUDIO_WIDTH = 512
 _POINT_RANGE = (-1.0e4, 1.0e4)  # point2D without MIN/MAX: pixel coordinates, effectively unbounded
-_GLSL_TYPE = {"event": "bool", "bool": "bool", "long": "int", "float": "float", "point2D": "vec2",
+_GLSL_TYPE = {"event": "bool", "bool": "bool", "long": "int", "float": "float", "point2D": "vec2", "point3D": "vec3",
               "color": "vec4", "image": "sampler2D", "audio": "sampler2D", "audioFFT": "sampler2D"}
 _IMAGE_ROLES = {"inputImage": "input", "startImage": "start", "endImage": "end"}
 
@@ -169,8 +171,8 @@ def _inputs(header: dict, shown: str, warnings: list):
         name, kind = item.get("NAME"), item.get("TYPE")
         if not isinstance(name, str) or not _IDENT.match(name):
             raise ShaderError(f"{where}.NAME: must be a GLSL identifier, got {name!r}")
-        if kind not in TYPES:
-            raise ShaderError(f"{where} '{name}'.TYPE: unknown type {kind!r} (allowed: {', '.join(TYPES)})")
+        if kind not in TYPES + EXTRA_TYPES:
+            raise ShaderError(f"{where} '{name}'.TYPE: unknown type {kind!r} (allowed: {', '.join(TYPES + EXTRA_TYPES)})")
         if name in kinds:
             raise ShaderError(f"{where}: input '{name}' is declared twice")
         kinds[name] = kind
@@ -206,14 +208,15 @@ def _inputs(header: dict, shown: str, warnings: list):
             d = _num(item.get("DEFAULT"), vals[0] if vals else 0.0, where=f"{w}.DEFAULT", warnings=warnings)
             params[name], ranges[name] = d, (min(lo, d), max(hi, d))
             binds.append(Bind(name, "param", name, kind="int", values=vals))
-        elif kind == "point2D":
-            d = _vec(item.get("DEFAULT"), 2, (0.0, 0.0), where=f"{w}.DEFAULT", warnings=warnings)
-            lo = _vec(item.get("MIN"), 2, (_POINT_RANGE[0],) * 2, where=f"{w}.MIN", warnings=warnings)
-            hi = _vec(item.get("MAX"), 2, (_POINT_RANGE[1],) * 2, where=f"{w}.MAX", warnings=warnings)
-            keys = (f"{name}_x", f"{name}_y")
+        elif kind in ("point2D", "point3D"):
+            n = 2 if kind == "point2D" else 3
+            d = _vec(item.get("DEFAULT"), n, (0.0,) * n, where=f"{w}.DEFAULT", warnings=warnings)
+            lo = _vec(item.get("MIN"), n, (_POINT_RANGE[0],) * n, where=f"{w}.MIN", warnings=warnings)
+            hi = _vec(item.get("MAX"), n, (_POINT_RANGE[1],) * n, where=f"{w}.MAX", warnings=warnings)
+            keys = tuple(f"{name}_{c}" for c in "xyz"[:n])
             for k, dv, a, b in zip(keys, d, lo, hi):
                 params[k], ranges[k] = dv, (min(a, dv), max(b, dv))
-            binds.append(Bind(name, "param", keys, kind="vec2"))
+            binds.append(Bind(name, "param", keys, kind=f"vec{n}"))
         elif kind == "color":
             d = _vec(item.get("DEFAULT"), 4, (0.0, 0.0, 0.0, 1.0), where=f"{w}.DEFAULT", warnings=warnings)
             lo = _vec(item.get("MIN"), 4, (0.0,) * 4, where=f"{w}.MIN", warnings=warnings)
