@@ -526,3 +526,18 @@ def test_isf_point3d_input_from_the_wild(gl_ctx, tmp_path):
     assert (info.params["row_x"], info.params["row_z"]) == (0.25, 1.0)
     rgb, notices = frames(gl_ctx, path, 1, size=(4, 4), params={"row_y": 0.0})
     assert abs(rgb[0, 0, 0] - 64) <= 1 and rgb[0, 0, 1] <= 1 and rgb[0, 0, 2] == 255 and not notices
+
+
+def test_built_in_effect_chain_preset_renders(gl_ctx):
+    from reactor.control.params import Modulator
+    from reactor.presets import load_preset
+
+    preset = load_preset("tunnel-fx")
+    assert len(preset.effects) == 2 and "fx2_split" in preset.params
+    modulator = Modulator(preset)
+    with Renderer(gl_ctx, preset.render_scene(), width_px=48, height_px=27) as r:
+        for n in range(3):
+            f = groove_features(n / 30)
+            r.render(f, modulator.step(f, dt_s=1 / 30), time_s=n / 30, dt_s=1 / 30)
+        rgb = r.read_rgb()
+        assert not r.notices and rgb.std() > 10
