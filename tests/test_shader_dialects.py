@@ -469,10 +469,10 @@ def test_isf_event_fires_on_the_rising_edge_and_identity_is_kept(gl_ctx, tmp_pat
     assert info.param_identity == {"mixAmt": 0.0}
     seen = []
     with Renderer(gl_ctx, path, width_px=4, height_px=4) as r:
-        for value in (0.0, 1.0, 1.0, 0.2, 0.9):
+        for value in (1.0, 0.0, 1.0, 1.0, 0.2, 0.9):
             r.render(Features.silent(), {"hit": value}, time_s=0.0, dt_s=1 / 30)
             seen.append(int(r.read_rgb()[0, 0, 0]) > 128)
-    assert seen == [False, True, False, False, True]
+    assert seen == [False, False, True, False, False, True]  # never on the first frame
 
 
 def test_shadertoy_json_export_runs_every_pass_with_its_channels(gl_ctx, tmp_path):

@@ -169,19 +169,26 @@ def bind_program(program, bindings, *, where: str, warn: Callable[[str], None]):
             want = f"{expected[0]}{expected[1]}" if expected else "?"
             warn(f"{where}: uniform '{name}' is {shown} but its source '{bind.source}' gives {want}; not bound")
             continue
-        fn = _value_fn(bind)
-        if bind.source in ("channel_time", "channel_res"):
-            # the driver trims an array to the last element the code reads
-            # (and moderngl takes a one-element array as a plain value)
-            n = uniform.array_length
-            fn = (lambda f: (lambda st: f(st)[0]))(fn) if n == 1 else (lambda f, n: (lambda st: f(st)[:n]))(fn, n)
         try:
-            uniform.value = fn(FrameState())  # a value the driver rejects is found now, not mid-show
+            # a value the driver rejects is found now, not mid-show (on a throwaway setter, so a
+            # stateful one such as an event starts fresh)
+            uniform.value = _setter(bind, uniform)(FrameState())
         except Exception as exc:  # moderngl raises several types for a value of the wrong shape
             warn(f"{where}: uniform '{name}' cannot take its '{bind.source}' value ({exc}); not bound")
             continue
+        fn = _setter(bind, uniform)
         setters.append((uniform, fn))
     return setters, samplers
+
+
+def _setter(bind, uniform) -> Callable[[FrameState], object]:
+    fn = _value_fn(bind)
+    if bind.source in ("channel_time", "channel_res"):
+        # the driver trims an array to the last element the code reads, and moderngl takes a
+        # one-element array as a plain value
+        n = uniform.array_length
+        return (lambda st: fn(st)[0]) if n == 1 else (lambda st: fn(st)[:n])
+    return fn
 
 
 def apply(setters, state: FrameState) -> None:
