@@ -22,6 +22,12 @@ GLSL_VERSION = "#version 330 core"
 version whose keywords do not take names real files use (``sample``, ``precise`` and ``patch``
 are keywords from 4.00 on)."""
 
+GLSL_EXTENSIONS = (
+    # GLSL ES 3.00 has packHalf2x16 and friends, desktop GLSL only from 4.20: take them from the
+    # extension (drivers without it only warn; code that does not pack is unaffected).
+    "#extension GL_ARB_shading_language_packing : enable",
+)
+
 COMPAT_DEFINES = (
     "#define texture2D texture",
     "#define texture2DLod textureLod",

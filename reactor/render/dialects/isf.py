@@ -21,7 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from reactor.errors import ShaderError
-from reactor.render.dialects.common import COMPAT_DEFINES, GLSL_VERSION, Line, assemble, declared_uniforms, read_lines, shim
+from reactor.render.dialects.common import COMPAT_DEFINES, GLSL_EXTENSIONS, GLSL_VERSION, Line, assemble, declared_uniforms, read_lines, shim
 from reactor.render.dialects.expr import parse_expr
 from reactor.render.programs import display_path
 from reactor.render.scene_spec import Bind, PassSpec, SceneInfo
@@ -298,7 +298,7 @@ def _passes(header: dict, shown: str, names: set):
 def _vertex_source(vs_path: Path, decls: list):
     body = shim(read_lines(vs_path))
     own = declared_uniforms(body)
-    header = [GLSL_VERSION, *COMPAT_DEFINES, "#define varying out", "#define attribute in",
+    header = [GLSL_VERSION, *GLSL_EXTENSIONS, *COMPAT_DEFINES, "#define varying out", "#define attribute in",
               "#define ftransform() gl_Position",  # old vertex shaders; isf_vertShaderInit() set it
               *_MACROS,
               "out vec2 isf_FragNormCoord;"]
@@ -326,7 +326,7 @@ def isf_info(path: Path) -> SceneInfo:
     decls += [("sampler2D", n) for n in targets] + [("sampler2D", n) for n, _ in imported]
     body = shim(body)
     own = declared_uniforms(body)
-    frag_header = [GLSL_VERSION, *COMPAT_DEFINES, "#define varying in", f"#define gl_FragColor {OUTPUT}",
+    frag_header = [GLSL_VERSION, *GLSL_EXTENSIONS, *COMPAT_DEFINES, "#define varying in", f"#define gl_FragColor {OUTPUT}",
                    f"out vec4 {OUTPUT};", "in vec2 isf_FragNormCoord;"]
     frag_header += [f"uniform {t} {n};" for t, n in decls if n not in own]
     frag_header += list(_MACROS)

@@ -29,7 +29,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from reactor.errors import ShaderError
-from reactor.render.dialects.common import COMPAT_DEFINES, GLSL_VERSION, assemble, declared_uniforms, read_lines, shim
+from reactor.render.dialects.common import COMPAT_DEFINES, GLSL_EXTENSIONS, GLSL_VERSION, assemble, declared_uniforms, read_lines, shim
 from reactor.render.programs import display_path
 from reactor.render.scene_spec import Bind, PassSpec, SceneInfo
 
@@ -126,7 +126,7 @@ def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: b
     declared_2d = {int(i) for t, i in _OWN_SAMPLER.findall(code) if t == "sampler2D"}
     cube -= declared_2d
     own_out = _OWN_OUT.findall(code) if _LEGACY_MAIN.search(code) else []
-    header = [GLSL_VERSION, *COMPAT_DEFINES, "#define iGlobalTime iTime"]
+    header = [GLSL_VERSION, *GLSL_EXTENSIONS, *COMPAT_DEFINES, "#define iGlobalTime iTime"]
     if not own_out:
         header.append(f"out vec4 {OUTPUT};")
     binds = []
