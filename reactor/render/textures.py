@@ -154,9 +154,15 @@ def make_noise_cube(ctx):
     return ctx.texture_cube((side, side), 4, faces.tobytes())
 
 
+BLACK_SIZE_PX = (256, 3)
+"""A black channel is as big as Shadertoy's keyboard texture, so ``texelFetch`` of a key's texel
+reads 0 (no key down) instead of falling outside the texture."""
+
+
 def make_black_texture(ctx):
-    """A 1x1 black RGBA8 texture (a channel bound to nothing)."""
-    return ctx.texture((1, 1), 4, bytes(4))
+    """A black RGBA8 texture of ``BLACK_SIZE_PX`` (a channel bound to nothing, or the keyboard)."""
+    w, h = BLACK_SIZE_PX
+    return ctx.texture((w, h), 4, bytes(4 * w * h))
 
 
 def image_bytes(image: np.ndarray) -> tuple[bytes, int]:
