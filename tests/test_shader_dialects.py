@@ -541,3 +541,17 @@ def test_built_in_effect_chain_preset_renders(gl_ctx):
             r.render(f, modulator.step(f, dt_s=1 / 30), time_s=n / 30, dt_s=1 / 30)
         rgb = r.read_rgb()
         assert not r.notices and rgb.std() > 10
+
+
+def test_reload_with_a_broken_image_channel_keeps_the_running_scene(gl_ctx, tmp_path):
+    from reactor.errors import ReactorError
+
+    (tmp_path / "a.glsl").write_text("void mainImage(out vec4 c, in vec2 p) { c = vec4(1.0); }\n")
+    (tmp_path / "s.toml").write_text('kind = "shadertoy"\n[Image]\nshader = "a.glsl"\n')
+    with Renderer(gl_ctx, str(tmp_path / "s.toml"), width_px=4, height_px=4) as r:
+        (tmp_path / "bad.png").write_bytes(b"not a png")
+        (tmp_path / "s.toml").write_text('kind = "shadertoy"\n[Image]\nshader = "a.glsl"\niChannel1 = "bad.png"\n')
+        with pytest.raises(ReactorError):
+            r.reload()
+        r.render(Features.silent(), {}, time_s=0.0, dt_s=0.0)
+        assert r.read_rgb().min() == 255

@@ -124,6 +124,10 @@ class Renderer:
                              info.name, str(exc)[:120])
             if not fused:
                 programs.append(compile_program(self.ctx, sources[-1], vertex=specs[-1].vertex))
+            for spec in specs:  # image files load now: a bad one must not cost the running scene
+                for b in spec.bindings:
+                    if b.source == "texture" and b.key.startswith("file:"):
+                        self._texture(b.key, None)
         except Exception:
             for p in programs:
                 p.release()
