@@ -14,20 +14,21 @@ image; ``audio`` / ``audioFFT`` read float textures of ``MAX`` columns (default 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
 from types import MappingProxyType
 
 from reactor.errors import ShaderError
-from reactor.render.dialects.common import COMPAT_DEFINES, GLSL_EXTENSIONS, GLSL_VERSION, Line, assemble, declared_uniforms, read_lines, shim
+from reactor.render.dialects.common import COMPAT_DEFINES, GLSL_EXTENSIONS, GLSL_VERSION, assemble, declared_uniforms, read_lines, shim
 from reactor.render.dialects.expr import parse_expr
+from reactor.render.dialects.isf_header import is_isf, split_header
 from reactor.render.programs import display_path
 from reactor.render.scene_spec import Bind, PassSpec, SceneInfo
 
+__all__ = ["isf_info", "is_isf", "split_header", "TYPES", "EXTRA_TYPES", "OUTPUT"]
+
 OUTPUT = "isf_FragColor"  # gl_FragColor is a macro for it; user code may have its own 'fragColor'
-_HEADER_START = re.compile(r"^\s*/\*")
 _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 TYPES = ("event", "bool", "long", "float", "point2D", "color", "image", "audio", "audioFFT")
 EXTRA_TYPES = ("point3D",)
@@ -58,81 +59,6 @@ _VS_INIT = ("void isf_vertShaderInit() {",
             "    isf_FragNormCoord = p;",
             "    gl_Position = vec4(p * 2.0 - 1.0, 0.0, 1.0);",
             "}")
-
-
-def is_isf(text: str) -> bool:
-    """Whether source text starts with an ISF JSON header comment."""
-    m = _HEADER_START.match(text)
-    return m is not None and text[m.end():].lstrip().startswith("{")
-
-
-def split_header(path: Path) -> tuple[dict, list[Line]]:
-    """The parsed JSON header and the body lines (the header's lines blanked, numbers kept).
-
-    Raises
-    ------
-    ShaderError
-        ``file:line: malformed ISF JSON header: reason``.
-    """
-    lines = read_lines(path)
-    shown = display_path(path)
-    text = "\n".join(t for t, _, _ in lines)
-    start = text.find("/*")
-    end = text.find("*/", start + 2)
-    if start < 0 or not is_isf(text):
-        raise ShaderError(f"{shown}:1: not an ISF file (it must start with a /*{{ JSON }}*/ header)")
-    if end < 0:
-        raise ShaderError(f"{shown}:{text[:start].count(chr(10)) + 1}: ISF header comment is not closed with */")
-    raw = text[start + 2:end]
-    first_line = text[:start + 2].count("\n") + 1
-    lenient = None
-    try:
-        header = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        # Hand-edited headers often carry a trailing comma, which ISF hosts accept; take it, say so.
-        header, lenient = _lenient_json(raw), exc
-        if header is None:
-            raise ShaderError(f"{shown}:{first_line + exc.lineno - 1}: malformed ISF JSON header: {exc.msg} "
-                              f"(column {exc.colno})") from None
-    if not isinstance(header, dict):
-        raise ShaderError(f"{shown}:{first_line}: malformed ISF JSON header: expected an object {{...}}")
-    if lenient is not None:
-        header = dict(header)
-        header["__lenient__"] = (f"{shown}:{first_line + lenient.lineno - 1}: the ISF header is not strict JSON "
-                                 f"({lenient.msg}: a trailing comma); read it anyway")
-    last_line = text[:end].count("\n") + 1
-    tail = text[end + 2:].split("\n", 1)[0]
-    body = [("", f, n) if n < last_line else ((tail, f, n) if n == last_line else (t, f, n))
-            for t, f, n in lines]
-    return header, body
-
-
-_TRAILING_COMMA = re.compile(r",(\s*[\]}])")
-
-
-def _lenient_json(raw: str):
-    """``raw`` parsed with trailing commas allowed (outside strings), else None."""
-    out, in_string, escaped = [], False, False
-    for ch in raw:  # blank string contents so the comma pattern cannot match inside them
-        if in_string:
-            out.append(" " if ch not in '"\\' else ch)
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        else:
-            out.append(ch)
-            in_string = ch == '"'
-    masked = "".join(out)
-    cleaned = list(raw)
-    for m in reversed(list(_TRAILING_COMMA.finditer(masked))):
-        cleaned[m.start()] = " "
-    try:
-        return json.loads("".join(cleaned))
-    except json.JSONDecodeError:
-        return None
 
 
 def _num(value, default: float, *, where: str, warnings: list) -> float:
