@@ -260,7 +260,7 @@ def test_isf_filter_reads_the_reference_image(gl_ctx):
     ('/*{"INPUTS": [{"TYPE": "float"}]}*/', r"INPUTS\[0\]\.NAME: must be a GLSL identifier"),
     ('/*{"PASSES": [{"TARGET": "t", "WIDTH": "$WIDTH +* 2"}, {}]}*/', r"PASSES\[0\]\.WIDTH: bad size expression"),
     ('/*{"PASSES": [{"TARGET": "t", "WIDTH": "$WIDTH / $quality"}, {}]}*/', r"PASSES\[0\]\.WIDTH: unknown variable \$quality"),
-    ('/*{"IMPORTED": {"tex": {"PATH": "missing.png"}}}*/', r"IMPORTED 'tex': image file not found"),
+    ('/*{"IMPORTED": {"tex": {"PATH": ["a.png", "b.png"]}}}*/', r"IMPORTED 'tex': a cube map; a single image file"),
     ('/*{"INPUTS": [] ', r"ISF header comment is not closed"),
 ])
 def test_isf_header_errors_are_one_line(tmp_path, header, message):
@@ -282,6 +282,17 @@ def test_isf_glsl_error_maps_to_the_users_line(gl_ctx, tmp_path):
     path = write(tmp_path, "e.fs", '/*{\n "INPUTS": []\n}*/\nvoid main() {\n    gl_FragColor = vec4(oops);\n}\n')
     with pytest.raises(ShaderError, match=r"e\.fs:5: .*gl_FragColor = vec4\(oops\);"):
         load_scene(path, ctx=gl_ctx)
+
+
+def test_isf_imported_image_is_bound_and_a_missing_one_is_reported(gl_ctx, tmp_path):
+    from PIL import Image
+
+    Image.fromarray(np.full((2, 2, 3), (0, 255, 0), np.uint8)).save(tmp_path / "green.png")
+    path = write(tmp_path, "imp.fs", '/*{"IMPORTED": {"lut": {"PATH": "green.png"}, "gone": {"PATH": "gone.png"}}}*/\n'
+                                     'void main() { gl_FragColor = IMG_NORM_PIXEL(lut, vec2(0.5)) + IMG_NORM_PIXEL(gone, vec2(0.5)); }\n')
+    rgb, notices = frames(gl_ctx, path, 1, size=(4, 4))
+    assert rgb[0, 0, 1] == 255 and rgb[0, 0, 0] == 0
+    assert len(notices) == 1 and "IMPORTED 'gone': image file not found" in notices[0] and "black instead" in notices[0]
 
 
 def test_isf_bad_default_is_reported_once_not_dropped(gl_ctx, tmp_path):

@@ -162,7 +162,7 @@ def _inputs(header: dict, shown: str, warnings: list):
     return decls, binds, params, ranges, kinds, identity
 
 
-def _imported(header: dict, path: Path, shown: str):
+def _imported(header: dict, path: Path, shown: str, warnings: list):
     raw = header.get("IMPORTED", {})
     items = []
     if isinstance(raw, dict):
@@ -182,7 +182,10 @@ def _imported(header: dict, path: Path, shown: str):
             raise ShaderError(f"{where}: {kind}; a single image file PATH is supported")
         p = (path.parent / file).resolve()
         if not p.is_file():
-            raise ShaderError(f"{where}: image file not found: {display_path(p)}")
+            # collections are often copied without their images: show the shader, say what is missing
+            warnings.append(f"{where}: image file not found: {display_path(p)}; black instead")
+            out.append((name, None))
+            continue
         out.append((name, p))
     return out
 
@@ -239,7 +242,7 @@ def isf_info(path: Path) -> SceneInfo:
     header, body = split_header(path)
     warnings: list[str] = [header.pop("__lenient__")] if "__lenient__" in header else []
     decls, input_binds, params, ranges, kinds, identity = _inputs(header, shown, warnings)
-    imported = _imported(header, path, shown)
+    imported = _imported(header, path, shown, warnings)
     passes = _passes(header, shown, set(kinds))
     targets = []
     for target, *_ in passes:
@@ -261,7 +264,7 @@ def isf_info(path: Path) -> SceneInfo:
     vertex = _vertex_source(vs_path, decls) if vs_path.is_file() else _vertex_source_default()
     common = [Bind("RENDERSIZE", "resolution", 2), Bind("TIME", "time"), Bind("TIMEDELTA", "dt"),
               Bind("DATE", "date", "isf"), Bind("FRAMEINDEX", "frame", kind="int")]
-    common += input_binds + [Bind(n, "texture", f"file:{p}") for n, p in imported]
+    common += input_binds + [Bind(n, "texture", f"file:{p}" if p else "black") for n, p in imported]
     common += [Bind(t, "texture", f"pass:{t}") for t in targets]
     specs = []
     for i, (target, persistent, is_float, size) in enumerate(passes):
