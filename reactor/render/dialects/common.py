@@ -46,8 +46,9 @@ def read_lines(path: Path) -> list[Line]:
     """``(text, shown name, line)`` of every line of ``path``; one-line ``ShaderError`` if unreadable."""
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig", errors="strict")
-    except (OSError, UnicodeDecodeError) as exc:
+        # not every collection is UTF-8 (a cp1252 (c) in a comment): such bytes become '?' below
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError as exc:
         raise ShaderError(f"{shown}: cannot read shader: {exc}") from None
     return [(t, shown, n) for n, t in enumerate(text.splitlines(), start=1)]
 
