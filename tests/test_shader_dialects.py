@@ -566,3 +566,14 @@ def test_reload_with_a_broken_image_channel_keeps_the_running_scene(gl_ctx, tmp_
             r.reload()
         r.render(Features.silent(), {}, time_s=0.0, dt_s=0.0)
         assert r.read_rgb().min() == 255
+
+
+def test_cube_lookup_found_by_the_compiler_is_repaired_and_reported(gl_ctx):
+    info = load_scene(FIX / "st_cube_expr.glsl")
+    keys = {b.uniform: b.key for b in info.passes[0].bindings if b.source == "texture"}
+    assert keys["iChannel2"] == "noise"                      # the text alone does not show it
+    repaired = load_scene(FIX / "st_cube_expr.glsl", ctx=gl_ctx)
+    keys = {b.uniform: b.key for b in repaired.passes[0].bindings if b.source == "texture"}
+    assert keys["iChannel2"] == "noise_cube" and keys["iChannel0"] == "sound"
+    rgb, notices = frames(gl_ctx, str(FIX / "st_cube_expr.glsl"), 1)
+    assert rgb.std() > 5 and len(notices) == 1 and "iChannel2 of Image is sampled with a 3D direction" in notices[0]

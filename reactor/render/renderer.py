@@ -30,6 +30,7 @@ from reactor.render.textures import (AudioTextures, image_bytes, make_black_text
 log = logging.getLogger(__name__)
 
 _MAX_SIDE_PX = 16384
+_MAX_REPAIRS = 4  # one per Shadertoy channel at most
 _AUDIO_KEYS = {"spectrum": "u_spectrum", "waveform": "u_waveform", "history": "u_history", "sound": "u_sound"}
 
 
@@ -106,6 +107,19 @@ class Renderer:
 
     # -- building -------------------------------------------------------------------------
     def _build(self, info: SceneInfo) -> None:
+        """Compile and bind ``info``; a compile error the dialect can repair (``info.repair``) is
+        retried with its repaired scene, which reports what it changed."""
+        for _ in range(_MAX_REPAIRS):
+            try:
+                return self._build_once(info)
+            except ShaderError as exc:
+                fixed = info.repair(exc) if info.repair is not None else None
+                if fixed is None:
+                    raise
+                info = fixed
+        return self._build_once(info)
+
+    def _build_once(self, info: SceneInfo) -> None:
         sources = info.sources()
         specs = info.passes
         programs = []

@@ -136,6 +136,10 @@ class SceneInfo:
     param_identity : Mapping[str, float]
         ISF ``IDENTITY`` values: the parameter value at which an effect leaves its input as it is
         (for a UI's reset or to bypass an effect in a chain).
+    repair : callable or None
+        ``repair(ShaderError) -> SceneInfo | None``: the dialect's answer to a compile error it
+        can fix by binding differently (Shadertoy: a 2D channel sampled as a cube map); the
+        renderer tries it and reports what changed (``warnings`` of the new scene).
     """
 
     name: str
@@ -151,6 +155,7 @@ class SceneInfo:
     warnings: tuple[str, ...] = ()
     stages: tuple = ()
     param_identity: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    repair: Any = field(default=None, compare=False, repr=False)
 
     def sources(self):
         """Each pass's complete fragment ``ShaderSource`` (includes resolved, header prepended)."""

@@ -183,8 +183,16 @@ def load_scene(name_or_path: str | Path, *, ctx=None) -> SceneInfo:
     """
     info = _info(_resolve(name_or_path))
     if ctx is not None:
-        for spec, source in zip(info.passes, info.sources()):
-            compile_program(ctx, source, vertex=spec.vertex).release()
+        for _ in range(5):  # as the renderer: a repairable compile error is retried (see SceneInfo.repair)
+            try:
+                for spec, source in zip(info.passes, info.sources()):
+                    compile_program(ctx, source, vertex=spec.vertex).release()
+                break
+            except ShaderError as exc:
+                fixed = info.repair(exc) if info.repair is not None else None
+                if fixed is None:
+                    raise
+                info = fixed
     return info
 
 

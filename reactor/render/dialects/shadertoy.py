@@ -114,7 +114,7 @@ def _channel_key(value, *, where: str, base: Path) -> str:
 
 
 def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: bool, target: str,
-                 notes: list | None = None, lines: list | None = None):
+                 notes: list | None = None, lines: list | None = None, force_cube: frozenset = frozenset()):
     body = shim(common + (read_lines(path) if lines is None else lines))
     own = declared_uniforms(body)
     code = "\n".join(t for t, _, _ in body)
@@ -125,6 +125,7 @@ def _pass_source(path: Path, common: list, channels: list[str], *, image_pass: b
     cube |= {int(i) for t, i in _OWN_SAMPLER.findall(code) if t in ("samplerCube", "sampler3D")}
     declared_2d = {int(i) for t, i in _OWN_SAMPLER.findall(code) if t == "sampler2D"}
     cube -= declared_2d
+    cube |= force_cube  # found by a failed compile (see _repair)
     own_out = _OWN_OUT.findall(code) if _LEGACY_MAIN.search(code) else []
     header = [GLSL_VERSION, *GLSL_EXTENSIONS, *COMPAT_DEFINES, "#define iGlobalTime iTime"]
     if not own_out:
@@ -217,19 +218,54 @@ def sidecar_info(path: Path, data: dict) -> SceneInfo:
     return _info(path, passes, common=common, description=str(data.get("description", "")))
 
 
+_DIRECTION_ON_2D = re.compile(r"sampler2D\s*,\s*vec3")
+
+
+def _repair(args: dict, error: ShaderError):
+    """After a failed compile: when the driver says a 2D channel was sampled with a vec3 (a cube
+    map or volume on the site), bind the channels named on the failing line as noise cubes and
+    return the rebuilt scene; None when that is not the problem or nothing is left to change."""
+    errors = getattr(error, "errors", [])
+    line = getattr(error, "source_line", "") or ""
+    if not errors or not _DIRECTION_ON_2D.search(str(error)):
+        return None
+    channels = {int(c) for c in re.findall(r"\biChannel([0-3])\b", line)}
+    forced = {name: set(v) for name, v in args["force_cubes"].items()}
+    changed = False
+    for name, (shader, keys, *code) in args["passes"].items():
+        text = "\n".join(t for t, _, _ in code[0]) if code else shader.read_text(errors="replace")
+        if line.strip() and line.strip() in text:
+            new = {c for c in channels if keys[c] in ("noise", "sound", "black") and c not in forced.get(name, set())}
+            if new:
+                forced.setdefault(name, set()).update(new)
+                changed = True
+    if not changed:
+        return None
+    notes = list(args["notes_in"]) + [
+        f"{display_path(args['path'])}: iChannel{c} of {n} is sampled with a 3D direction (a cube map on the "
+        f"site): a noise cube map is bound there" for n, cs in sorted(forced.items()) for c in sorted(cs)]
+    return _info(args["path"], args["passes"], common=args["common"], description=args["description"],
+                 common_lines=args["common_lines"], notes=notes, force_cubes=forced)
+
+
 def _info(path: Path, passes: dict, *, common=None, description: str, common_lines: list | None = None,
-          notes: list | None = None) -> SceneInfo:
+          notes: list | None = None, force_cubes: dict | None = None) -> SceneInfo:
     """``passes``: name -> (shader path, channel keys[, code lines when not read from the file])."""
     if common_lines is None:
         common_lines = read_lines(common) if common is not None else []
+    force_cubes = force_cubes or {}
+    args = {"path": path, "passes": passes, "common": common, "description": description,
+            "common_lines": common_lines, "notes_in": [n for n in (notes or []) if "3D direction (a cube" not in n],
+            "force_cubes": force_cubes}
     specs, uses_image, feedback = [], False, False
-    notes = [] if notes is None else notes
+    notes = [] if notes is None else list(notes)
     for name in PASS_ORDER:
         if name not in passes:
             continue
         shader, channels, *code = passes[name]
         source, binds, keys, output = _pass_source(shader, common_lines, channels, image_pass=name == "Image", target=name,
-                                                     notes=notes, lines=code[0] if code else None)
+                                                     notes=notes, lines=code[0] if code else None,
+                                                     force_cube=frozenset(force_cubes.get(name, ())))
         uses_image |= any(k in ("image", "depth") for k in keys)
         feedback |= "prev" in keys
         # Shadertoy buffers are 32-bit float; the Image pass is the output (half float, dithered).
@@ -238,4 +274,5 @@ def _info(path: Path, passes: dict, *, common=None, description: str, common_lin
                               output=output))
     return SceneInfo(name=path.stem if path.is_file() else path.name, description=description,
                      uses_image=uses_image, path=path, feedback=feedback, passes=tuple(specs),
-                     params=MappingProxyType({}), kind="shadertoy", warnings=tuple(notes))
+                     params=MappingProxyType({}), kind="shadertoy", warnings=tuple(notes),
+                     repair=lambda error: _repair(args, error))
