@@ -577,3 +577,12 @@ def test_cube_lookup_found_by_the_compiler_is_repaired_and_reported(gl_ctx):
     assert keys["iChannel2"] == "noise_cube" and keys["iChannel0"] == "sound"
     rgb, notices = frames(gl_ctx, str(FIX / "st_cube_expr.glsl"), 1)
     assert rgb.std() > 5 and len(notices) == 1 and "iChannel2 of Image is sampled with a 3D direction" in notices[0]
+
+
+@pytest.mark.parametrize("word, expected", [("no", False), ("yes", True), ("0", False), ("true", True)])
+def test_native_metadata_has_one_reading_for_renderer_and_presets(tmp_path, word, expected):
+    from reactor.presets import preset_from_scene
+
+    path = write(tmp_path, "m.frag", f"// @description d\n// @image {word}\nvoid main() {{ fragColor = vec4(1.0); }}\n")
+    assert load_scene(path).uses_image is expected
+    assert preset_from_scene(path).uses_image() is expected
