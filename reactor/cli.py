@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     dv = sub.add_parser("devices", help="list sound inputs and outputs (for live --mic)")
     dv.add_argument("--json", action="store_true", help="machine-readable list")
+    ck = sub.add_parser("check-shaders", help="compile and render every Shadertoy/ISF/native shader in files or folders")
+    ck.add_argument("paths", nargs="+", metavar="PATH", help="shader files or folders (walked recursively)")
+    ck.add_argument("--json", metavar="PATH", help="write the report as JSON ('-' for stdout)")
     return p
 
 
@@ -275,6 +278,17 @@ def _cmd_scenes(args) -> int:
     return 0
 
 
+def _cmd_check_shaders(args) -> int:
+    from reactor.analysis import report
+    from reactor.render import check
+
+    rows, skipped = check.check_paths(args.paths)
+    if args.json:
+        report.write_text(args.json, check.to_json(rows))
+    print(check.table(rows, skipped), file=sys.stderr if args.json == "-" else sys.stdout)
+    return 0 if all(r.ok for r in rows) else 1
+
+
 def _cmd_live(args) -> int:
     from reactor.control.keys import format_keys
 
@@ -320,7 +334,8 @@ def _cmd_devices(args) -> int:
 
 
 _COMMANDS = {"analyze": _cmd_analyze, "render": _cmd_render, "presets": _cmd_presets, "scenes": _cmd_scenes,
-             "batch": _cmd_batch, "devices": _cmd_devices, "live": _cmd_live}
+             "batch": _cmd_batch, "devices": _cmd_devices, "live": _cmd_live,
+             "check-shaders": _cmd_check_shaders}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,8 +20,6 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-_METADATA_LINE = re.compile(r"^\s*//\s*@(\w+)\s+(.*?)\s*$")
-
 CURVES = ("linear", "exp", "log", "smooth", "step")
 """Curve names: how a route shapes its 0..1 source (see ``reactor.control.params``)."""
 SHAPES = ("sine", "triangle", "saw", "square")
@@ -30,7 +28,8 @@ LFO = "lfo"
 """The route source name of the beat-locked LFO."""
 LFO_BEATS = (0.25, 8.0)
 """Allowed LFO period in beats, inclusive."""
-TOP_KEYS = ("name", "description", "scene", "tags", "image", "params", "route")
+TOP_KEYS = ("name", "description", "scene", "tags", "image", "params", "route", "effect")
+EFFECT_KEYS = ("scene", "params", "route")
 PARAM_KEYS = ("default", "min", "max")
 ROUTE_KEYS = ("param", "source", "amount", "curve", "range", "attack_s", "release_s", "shape", "beats")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

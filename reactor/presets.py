@@ -21,7 +21,7 @@ from typing import Any, Mapping
 from reactor import resources
 from reactor.errors import PresetError
 from reactor.preset_schema import (  # CURVES ... natural_range are re-exported as this module's API
-    _METADATA_LINE,
+    EFFECT_KEYS,
     CURVES,
     LFO,
     SHAPES,
@@ -38,7 +38,7 @@ from reactor.preset_schema import (  # CURVES ... natural_range are re-exported 
 
 __all__ = [
     "CURVES", "SHAPES", "LFO", "ParamSpec", "Route", "Preset", "PresetInfo", "load_preset",
-    "list_presets", "natural_range", "preset_dirs", "preset_from_scene", "scene_metadata",
+    "list_presets", "natural_range", "preset_dirs", "preset_from_scene", "scene_metadata", "scene_params",
 ]
 
 @dataclass(frozen=True)
@@ -67,6 +67,19 @@ class Preset:
     params: Mapping[str, ParamSpec] = field(default_factory=lambda: MappingProxyType({}))
     routes: tuple[Route, ...] = ()
     source: Path | None = None
+    effects: tuple[str, ...] = ()
+
+    def stages(self) -> list[tuple[str, str]]:
+        """``(scene, parameter prefix)`` of the generator and each effect (``fx1_``, ``fx2_``, ...)."""
+        return [(self.scene, "")] + [(fx, f"fx{i}_") for i, fx in enumerate(self.effects, start=1)]
+
+    def render_scene(self):
+        """What to give ``Renderer``: the scene, or for a preset with effects the chained ``SceneInfo``."""
+        if not self.effects:
+            return self.scene
+        from reactor.render.scenes import load_chain
+
+        return load_chain(self.stages())
 
     def uses_image(self) -> bool:
         """``image`` if the preset sets it, else the scene's ``@image`` metadata (False if unknown)."""
@@ -174,21 +187,61 @@ def load_preset(name_or_path: str | os.PathLike[str]) -> Preset:
                       f"(available: {', '.join(names) or 'none'})")
 
 
+def _resolve_scene(scene: str, path: Path) -> str:
+    if _looks_like_scene_path(scene):
+        # a scene path is relative to the preset file, so presets and scenes can travel together
+        candidate = (path.parent / scene).expanduser()
+        return str(candidate.resolve()) if candidate.exists() else scene
+    return scene
+
+
+def _with_scene_params(params: dict, scene: str, prefix: str = "") -> dict:
+    """Declared params plus the scene's own ranged ones (ISF inputs) the file does not declare."""
+    merged = {prefix + k: v for k, v in scene_params(scene).items()}
+    merged.update(params)
+    return merged
+
+
+def _effects(raw, path: Path, where: str, params: dict, routes: list) -> tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise PresetError(f"{where}: effect: must be an array of tables ([[effect]]), got {raw!r}")
+    scenes = []
+    for i, table in enumerate(raw, start=1):
+        key = f"effect[{i}]"
+        if not isinstance(table, dict):
+            raise PresetError(f"{where}: {key}: must be a table with scene = \"filter.fs\"")
+        for k in table:
+            if k not in EFFECT_KEYS:
+                raise PresetError(f"{where}: {key}.{k}: unknown key{suggest(k, EFFECT_KEYS)}")
+        if not isinstance(table.get("scene"), str):
+            raise PresetError(f"{where}: {key}.scene: missing key (an ISF filter file, e.g. scene = \"fx/mirror.fs\")")
+        scene = _resolve_scene(table["scene"], path)
+        meta = scene_metadata(scene)
+        if not meta:
+            raise PresetError(f"{where}: {key}.scene: cannot load '{table['scene']}' (missing or broken scene file)")
+        if meta.get("role") != "filter":
+            raise PresetError(f"{where}: {key}.scene: '{table['scene']}' is not an ISF filter (needs an inputImage input)")
+        prefix = f"fx{i}_"
+        own = _with_scene_params(check_params(table.get("params", {}), f"{where}: {key}"), scene)
+        params.update({prefix + k: v for k, v in own.items()})
+        for r in check_routes(table.get("route", []), own, f"{where}: {key}"):
+            routes.append(replace(r, param=prefix + r.param))
+        scenes.append(scene)
+    return tuple(scenes)
+
+
 def _load_file(path: Path) -> Preset:
     data = read_toml(path)
     where = display_path(path)
     top = check_top(data, where)
-    params = check_params(data.get("params", {}), where)
+    scene = _resolve_scene(top["scene"], path)
+    params = _with_scene_params(check_params(data.get("params", {}), where), scene)
     routes = check_routes(data.get("route", []), params, where)
-    scene = top["scene"]
-    if _looks_like_scene_path(scene):
-        # a scene path is relative to the preset file, so presets and scenes can travel together
-        candidate = (path.parent / scene).expanduser()
-        scene = str(candidate.resolve()) if candidate.exists() else scene
+    effects = _effects(data.get("effect", []), path, where, params, routes)
     return Preset(
         name=top.get("name", path.stem), description=top.get("description", ""), scene=scene,
         tags=tuple(top.get("tags", ())), image=top.get("image"), params=MappingProxyType(params),
-        routes=tuple(routes), source=path.resolve(),
+        routes=tuple(routes), source=path.resolve(), effects=effects,
     )
 
 
@@ -208,47 +261,32 @@ def list_presets() -> list[PresetInfo]:
 
 
 def preset_from_scene(scene_name: str) -> Preset:
-    """A preset that shows ``scene_name`` at its defaults: no params, no routes."""
+    """A preset that shows ``scene_name`` at its defaults: no routes; the scene's ranged
+    parameters (ISF inputs) are its parameters, so they can be set and mapped."""
     meta = scene_metadata(scene_name)
-    return Preset(name=scene_name, description=str(meta.get("description", "")), scene=scene_name)
+    return Preset(name=Path(scene_name).stem if _looks_like_scene_path(scene_name) else scene_name,
+                  description=str(meta.get("description", "")), scene=scene_name,
+                  params=MappingProxyType(scene_params(scene_name)))
 
 
 def _looks_like_scene_path(scene: str) -> bool:
-    return "/" in scene or os.sep in scene or scene.endswith((".frag", ".toml", ".glsl", ".fs"))
-
-
-def _scene_file(scene: str) -> Path | None:
-    if _looks_like_scene_path(scene):
-        p = Path(scene).expanduser()
-        return p if p.is_file() else None
-    for folder in resources.scene_folders():
-        for ext in (".toml", ".frag"):  # a multipass .toml describes the scene; its .frag are passes
-            if (folder.path / f"{scene}{ext}").is_file():
-                return folder.path / f"{scene}{ext}"
-    return None
+    return "/" in scene or os.sep in scene or scene.endswith((".frag", ".toml", ".glsl", ".fs", ".isf"))
 
 
 def scene_metadata(scene: str) -> dict[str, Any]:
-    """``description``/``image``/``feedback`` of a scene read from its file, without GL.
-
-    Reads ``// @key value`` comment lines at the top of a ``.frag`` (or the top-level keys of a
-    multipass ``.toml``). Returns ``{}`` for an unknown or unreadable scene: listing presets
-    must never fail because a scene file is missing.
+    """``description``/``image``/``feedback`` (and ``kind``, ``role``, ``params``,
+    ``param_ranges``) of a scene, read from its file without GL by the scene loader's own parser
+    (``reactor.render.scenes.scene_metadata``). Returns ``{}`` for an unknown or unreadable scene:
+    listing presets must never fail because a scene file is missing.
     """
-    path = _scene_file(scene)
-    if path is None:
-        return {}
-    try:
-        if path.suffix == ".toml":
-            data = read_toml(path)
-            return {k: data[k] for k in ("description", "image", "feedback") if k in data}
-        meta: dict[str, Any] = {}
-        with path.open(encoding="utf-8", errors="replace") as f:
-            for _, line in zip(range(60), f):  # metadata sits in the header comment
-                m = _METADATA_LINE.match(line)
-                if m:
-                    key, value = m.group(1).lower(), m.group(2)
-                    meta[key] = value.lower() == "true" if value.lower() in ("true", "false") else value
-        return meta
-    except (OSError, PresetError):
-        return {}
+    from reactor.render.scenes import scene_metadata as read  # no GL: the loader parses, compiles nothing
+
+    return read(scene)
+
+
+def scene_params(scene: str) -> dict[str, ParamSpec]:
+    """Parameters a scene declares with a range (ISF inputs) as ``ParamSpec``; {} for native scenes."""
+    meta = scene_metadata(scene)
+    ranges, defaults = meta.get("param_ranges", {}), meta.get("params", {})
+    return {name: ParamSpec(default=float(defaults.get(name, lo)), min=float(lo), max=float(hi))
+            for name, (lo, hi) in ranges.items()}

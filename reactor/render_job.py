@@ -76,7 +76,8 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
     renderer = None
     try:
         ctx = create_context(headless=True) if own_ctx else ctx
-        renderer = Renderer(ctx, preset.scene, width_px=width_px, height_px=height_px, image=image, depth=depth)
+        renderer = Renderer(ctx, preset.render_scene(), width_px=width_px, height_px=height_px, image=image, depth=depth)
+        renderer.sample_rate_hz = float(clip.sample_rate_hz)  # iSampleRate of Shadertoy scenes
         warm_up()  # compile analysis kernels before the first frame, not during it
         engine = Engine(analyzer=StreamingAnalyzer(sample_rate_hz=clip.sample_rate_hz, channels=channels),
                         modulator=Modulator(preset), renderer=renderer)

@@ -26,3 +26,15 @@ def test_the_readme_key_table_is_the_key_map():
 
     readme = (ROOT / "README.md").read_text()
     assert keys_markdown() in readme, "README's Live key table is stale: paste reactor.control.keys.keys_markdown()"
+
+def test_shadertoy_and_isf_uniforms_are_documented():
+    from reactor.render.dialects import isf, shadertoy
+
+    text = (ROOT / "docs" / "uniforms.md").read_text()
+    names = [name for _, name, _ in shadertoy._UNIFORMS] + ["iChannelTime", "iChannelResolution", "iChannel0"]
+    names += [name for _, name in isf._BUILTINS] + ["isf_FragNormCoord", "IMG_NORM_PIXEL", "IMG_PIXEL", "IMG_SIZE",
+                                                    "IMG_THIS_PIXEL", "IMG_THIS_NORM_PIXEL"]
+    missing = [n for n in names if f"`{n}" not in text]
+    assert not missing, f"docs/uniforms.md lacks {missing}"
+    for kind in isf.TYPES:
+        assert f"`{kind}`" in text, kind

@@ -60,10 +60,12 @@ def _feature_source(use_demo: bool):
 def _modulator(scene: str, preset: str | None):
     try:
         from reactor.control.params import Modulator
-        from reactor.presets import load_preset
+        from reactor.presets import load_preset, preset_from_scene
     except ImportError:
         return None
     try:
+        if preset is None and Path(scene).suffix not in ("", ".toml"):
+            return Modulator(preset_from_scene(scene))  # a shader file: its own declared parameters
         return Modulator(load_preset(preset or scene))
     except Exception as exc:  # no preset for this scene: shader defaults
         print(f"(no preset: {exc}; using shader defaults)", file=sys.stderr)
@@ -100,7 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     picks = set(np.linspace(first, last, args.frames).round().astype(int).tolist())
     ctx = create_context()
     frames, labels = [], []
-    with Renderer(ctx, args.scene, width_px=args.width, height_px=args.height, image=image) as renderer:
+    scene = args.scene
+    if args.preset:  # a preset with [[effect]] tables renders as its chain
+        from reactor.presets import load_preset
+
+        scene = load_preset(args.preset).render_scene()
+    with Renderer(ctx, scene, width_px=args.width, height_px=args.height, image=image) as renderer:
         # Warm up from 0 s so feedback state and smoothing are what a clip would have by then.
         for n in range(0, last + 1):
             t = n / args.fps

@@ -123,11 +123,14 @@ class FeedbackTarget:
         (width, height) in pixels.
     float_target : bool
         RGBA16F when True, else RGBA8.
+    dtype : str, optional
+        moderngl dtype (``f1``, ``f2``, ``f4`` for RGBA32F); overrides ``float_target``.
     """
 
-    def __init__(self, ctx, *, size_px: tuple[int, int], float_target: bool):
+    def __init__(self, ctx, *, size_px: tuple[int, int], float_target: bool, dtype: str | None = None):
         self.size_px = size_px
-        dtype = "f2" if float_target else "f1"
+        dtype = dtype or ("f2" if float_target else "f1")
+        self.dtype = dtype
         self._textures = [ctx.texture(size_px, 4, dtype=dtype) for _ in range(2)]
         for tex in self._textures:
             tex.repeat_x = tex.repeat_y = False  # feedback sampling past the edge clamps

@@ -251,17 +251,21 @@ def shader_error(source: ShaderSource, log: str) -> ShaderError:
     return err
 
 
-def compile_program(ctx, source: ShaderSource):
-    """Compile and link ``source`` with the full-screen vertex shader -> ``moderngl.Program``.
+def compile_program(ctx, source: ShaderSource, *, vertex: ShaderSource | None = None):
+    """Compile and link ``source`` with ``vertex`` (default: the full-screen triangle) -> ``moderngl.Program``.
 
     Raises
     ------
     ShaderError
-        ``file:line: message | offending source line`` for the first error of the driver log.
+        ``file:line: message | offending source line`` for the first error of the driver log
+        (of the vertex shader when that is the stage that failed).
     """
     import moderngl  # only the render layer imports moderngl
 
     try:
-        return ctx.program(vertex_shader=VERTEX_SHADER, fragment_shader=source.text)
+        return ctx.program(vertex_shader=vertex.text if vertex is not None else VERTEX_SHADER,
+                           fragment_shader=source.text)
     except moderngl.Error as exc:
-        raise shader_error(source, str(exc)) from None
+        log = str(exc)
+        failed_vertex = vertex is not None and "vertex_shader" in log and "fragment_shader" not in log
+        raise shader_error(vertex if failed_vertex else source, log) from None

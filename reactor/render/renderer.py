@@ -10,23 +10,28 @@ target and the separate present pass is skipped; otherwise ``Presenter`` dithers
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Mapping
 
 import numpy as np
 
 from reactor import demo_image, imageio
 from reactor.errors import ReactorError, ShaderError
-from reactor.features import SCALARS, Features
+from reactor.features import Features
+from reactor.render.binding import FrameState, apply, bind_program
 from reactor.render.passes import (DITHER_EPILOGUE, FeedbackTarget, Presenter, dither_jitter, draw_fullscreen,
                                    fullscreen_vao)
-from reactor.render.programs import compile_program, wrap_main
-from reactor.render.scenes import SceneInfo, load_scene
-from reactor.render.textures import AudioTextures, image_bytes, make_noise_texture
+from reactor.render.programs import compile_program, display_path, wrap_main
+from reactor.render.scenes import SceneInfo, load_chain, load_scene
+from reactor.render.textures import (AudioTextures, image_bytes, make_black_texture, make_noise_cube,
+                                     make_noise_texture)
 
-_FRAME_UNIFORMS = ("u_time", "u_dt", "u_frame", "u_resolution", "u_aspect")
+log = logging.getLogger(__name__)
+
 _MAX_SIDE_PX = 16384
-_GL_FLOAT = 0x1406
+_MAX_REPAIRS = 4  # one per Shadertoy channel at most
+_AUDIO_KEYS = {"spectrum": "u_spectrum", "waveform": "u_waveform", "history": "u_history", "sound": "u_sound"}
 
 
 @dataclass
@@ -34,10 +39,9 @@ class _Pass:
     program: object
     vao: object
     target: FeedbackTarget
-    features: list = field(default_factory=list)   # (uniform, feature name)
-    params: list = field(default_factory=list)     # (uniform, param name)
-    frame: dict = field(default_factory=dict)      # standard frame uniform name -> uniform
-    samplers: list = field(default_factory=list)   # (unit, texture getter)
+    spec: object = None
+    setters: list = field(default_factory=list)    # (uniform, fn(FrameState))
+    samplers: list = field(default_factory=list)   # (uniform name, texture key), unit = index
 
 
 class Renderer:
@@ -47,7 +51,8 @@ class Renderer:
     ----------
     ctx : moderngl.Context
     scene : str | Path | SceneInfo
-        Built-in scene name, a ``.frag``/``.toml`` path, or a loaded ``SceneInfo``.
+        Built-in scene name, a scene path (native ``.frag``/``.toml``, Shadertoy, ISF, or a folder
+        with a Shadertoy sidecar), or a loaded ``SceneInfo`` (e.g. from ``load_chain``).
     width_px, height_px : int
         Output size in pixels.
     image : np.ndarray, optional
@@ -55,6 +60,16 @@ class Renderer:
         output size (cover). ``None``: the built-in demo image.
     depth : np.ndarray, optional
         (h, w) float 0..1, near = 1, aligned with ``image``; estimated from the image when None.
+
+    Attributes
+    ----------
+    sample_rate_hz : float
+        Reported to Shadertoy scenes as ``iSampleRate`` (set it to the analysed audio's rate).
+    date_origin : datetime or None
+        ``iDate``/``DATE`` at time 0; None is 2000-01-01 00:00 so renders are reproducible.
+    notices : list of str
+        Every binding or default the renderer could not honour, each once (for a HUD); each is
+        also logged once.
 
     Raises
     ------
@@ -71,9 +86,13 @@ class Renderer:
         self.width_px, self.height_px = int(width_px), int(height_px)
         self.scene = scene if isinstance(scene, SceneInfo) else load_scene(scene)
         self.frame = 0
+        self.sample_rate_hz = 48000.0
+        self.date_origin = None
+        self.notices: list[str] = []
         self._image_src, self._depth_src = image, depth
         self._audio = AudioTextures(ctx)
         self._noise = make_noise_texture(ctx)
+        self._static: dict[str, object] = {}   # noise_cube, black, file:<path> textures
         self._image_tex = self._depth_tex = None
         self._presenter = Presenter(ctx, width_px=self.width_px, height_px=self.height_px)
         self._passes: list[_Pass] = []
@@ -84,22 +103,48 @@ class Renderer:
         that composites ``output_texture`` itself sets it False and saves a full-screen pass."""
         self._build(self.scene)
 
+    def _notice(self, text: str) -> None:
+        if text not in self.notices:
+            self.notices.append(text)
+            log.warning("%s", text)
+
     # -- building -------------------------------------------------------------------------
     def _build(self, info: SceneInfo) -> None:
+        """Compile and bind ``info``; a compile error the dialect can repair (``info.repair``) is
+        retried with its repaired scene, which reports what it changed."""
+        for _ in range(_MAX_REPAIRS):
+            try:
+                return self._build_once(info)
+            except ShaderError as exc:
+                fixed = info.repair(exc) if info.repair is not None else None
+                if fixed is None:
+                    raise
+                info = fixed
+        return self._build_once(info)
+
+    def _build_once(self, info: SceneInfo) -> None:
         sources = info.sources()
+        specs = info.passes
         programs = []
         fused = False
         try:
-            for source in sources[:-1]:
-                programs.append(compile_program(self.ctx, source))
-            if self._fusable(info, sources[-1], programs):
+            for spec, source in zip(specs[:-1], sources[:-1]):
+                programs.append(compile_program(self.ctx, source, vertex=spec.vertex))
+            if self._fusable(info, sources):
                 try:
-                    programs.append(compile_program(self.ctx, wrap_main(sources[-1], DITHER_EPILOGUE)))
+                    epilogue = DITHER_EPILOGUE.replace("fragColor", specs[-1].output)
+                    programs.append(compile_program(self.ctx, wrap_main(sources[-1], epilogue),
+                                                    vertex=specs[-1].vertex))
                     fused = True
-                except ShaderError:  # report the scene's own error, or (a name clash) do without
-                    pass
+                except ShaderError as exc:  # report the scene's own error, or (a name clash) do without
+                    log.info("output pass of %s does not dither itself (%s); using the present pass",
+                             info.name, str(exc)[:120])
             if not fused:
-                programs.append(compile_program(self.ctx, sources[-1]))
+                programs.append(compile_program(self.ctx, sources[-1], vertex=specs[-1].vertex))
+            for spec in specs:  # image files load now: a bad one must not cost the running scene
+                for b in spec.bindings:
+                    if b.source == "texture" and b.key.startswith("file:"):
+                        self._texture(b.key, None)
         except Exception:
             for p in programs:
                 p.release()
@@ -107,80 +152,112 @@ class Renderer:
         # Feedback survives a reload: a target of the same name, size and format is kept.
         old_targets = self._targets
         self._release_passes(keep_targets=True)
-        for i, spec in enumerate(info.passes):
+        self.scene = info
+        for text in info.warnings:
+            self._notice(f"{display_path(info.path)}: {text}" if not text.startswith(display_path(info.path)) else text)
+        for i, spec in enumerate(specs):
             if spec.target in self._targets:
-                continue
-            size = self._size(spec)
-            float_target = spec.float_target and not (fused and i == len(info.passes) - 1)
+                continue  # ISF passes may draw into one target in turn
+            dtype = "f1" if fused and i == len(specs) - 1 else spec.dtype
+            size = self._size(spec, {})
             prev = old_targets.pop(spec.target, None)
-            if prev is not None and prev.size_px == size and _is_half_float(prev) == float_target:
+            if prev is not None and prev.size_px == size and prev.dtype == dtype:
                 self._targets[spec.target] = prev
                 continue
             if prev is not None:
                 prev.release()
-            self._targets[spec.target] = FeedbackTarget(self.ctx, size_px=size, float_target=float_target)
+            self._targets[spec.target] = FeedbackTarget(self.ctx, size_px=size, float_target=True, dtype=dtype)
         for prev in old_targets.values():
             prev.release()
-        for spec, program in zip(info.passes, programs):
-            self._passes.append(self._bind(program, self._targets[spec.target]))
+        for spec, program in zip(specs, programs):
+            setters, samplers = bind_program(program, spec.bindings, where=display_path(spec.shader),
+                                             warn=self._notice)
+            self._passes.append(_Pass(program=program, vao=fullscreen_vao(self.ctx, program),
+                                      target=self._targets[spec.target], spec=spec,
+                                      setters=setters, samplers=samplers))
         last = programs[-1]
         # Either uniform is optimized away when the scene's colour is constant black or white.
         self._dither = (last.get("reactor_jitter", None), last.get("reactor_height", None)) if fused else None
-        self.scene = info
-        self._used = frozenset(n for p in self._passes for n in _uniform_names(p.program))
-        if {"u_image", "u_depth"} & self._used and self._image_tex is None:
+        keys = {k for p in self._passes for _, k in p.samplers}
+        self._used = frozenset(_AUDIO_KEYS[k] for k in keys if k in _AUDIO_KEYS)
+        if keys & {"image", "depth", "input", "start"} and self._image_tex is None:
             self.set_image(self._image_src, depth=self._depth_src)
+        for key in keys:
+            self._texture(key, None)  # load files, make audio textures now, not on the first frame
 
-    def _size(self, spec) -> tuple[int, int]:
-        return max(1, round(self.width_px * spec.scale)), max(1, round(self.height_px * spec.scale))
+    def _size(self, spec, params=None) -> tuple[int, int]:
+        """Pixel size of a pass: its scale of the output, or its WIDTH/HEIGHT expressions."""
+        params = params or {}
+        if spec.size is None:
+            return max(1, round(self.width_px * spec.scale)), max(1, round(self.height_px * spec.scale))
+        values = {"WIDTH": float(self.width_px), "HEIGHT": float(self.height_px)}
+        defaults = self.scene.params
+        plen = len(spec.prefix)
+        for name in set(defaults) | set(params):
+            if name.startswith(spec.prefix):
+                values[name[plen:]] = float(params.get(name, defaults.get(name, 0.0)))
+        w, h = (e.evaluate(values) for e in spec.size)
+        return (min(_MAX_SIDE_PX, max(1, int(round(w)) if w == w else 1)),
+                min(_MAX_SIDE_PX, max(1, int(round(h)) if h == h else 1)))
 
-    def _fusable(self, info: SceneInfo, last_source, earlier_programs) -> bool:
+    def _fusable(self, info: SceneInfo, sources) -> bool:
         """Whether the output pass can dither itself: no pass reads its target back.
 
-        Its target must be exactly the output size and neither it (``u_prev``,
-        ``u_pass_<target>``) nor an earlier pass (``u_pass_<target>``) may sample it.
+        Its target must be exactly the output size and no pass may sample it (``prev`` in the
+        output pass, ``pass:<target>`` anywhere).
         """
         spec = info.passes[-1]
-        own = f"u_pass_{spec.target}"
-        return (self._size(spec) == (self.width_px, self.height_px)
-                and not any(last_source.references(n) for n in ("u_prev", own))
-                and not any(own in _uniform_names(p) for p in earlier_programs))
+        own = f"pass:{spec.target}"
+        if spec.size is not None or self._size(spec, {}) != (self.width_px, self.height_px):
+            return False
+        if any(p.target == spec.target for p in info.passes[:-1]):
+            return False
+        reads = any(b.source == "texture" and b.key == own for p in info.passes for b in p.bindings)
+        reads |= any(b.source in ("channel_res", "channel_time") and own in b.key for p in info.passes for b in p.bindings)
+        source = sources[-1]
+        reads_prev = any(b.source == "texture" and b.key == "prev" and source.references(b.uniform)
+                         for b in spec.bindings)
+        if reads:
+            names = {b.uniform for p in info.passes for b in p.bindings if b.source == "texture" and b.key == own}
+            reads = any(src.references(n) for src in sources for n in names)
+        return not (reads or reads_prev)
 
-    def _bind(self, program, target: FeedbackTarget) -> _Pass:
-        names = _uniform_names(program)
-        rp = _Pass(program=program, vao=fullscreen_vao(self.ctx, program), target=target)
-        rp.frame = {n: program[n] for n in _FRAME_UNIFORMS if n in names}
-        # Scalars are floats in the generated header; a scene that declares one itself with
-        # another type (or a vector p_*) is left alone rather than crashing every frame.
-        rp.features = [(program[f"u_{k}"], k) for k in SCALARS
-                       if k != "time" and f"u_{k}" in names and _is_float(program[f"u_{k}"])]
-        rp.params = [(program[n], n[2:]) for n in sorted(names) if n.startswith("p_") and _is_float(program[n])]
-        unit = 0
-        for name in sorted(names):
-            getter = self._sampler_getter(name, target)
-            if getter is None:
-                continue
-            program[name].value = unit
-            rp.samplers.append((unit, getter))
-            unit += 1
-        return rp
+    def _texture(self, key: str, target: FeedbackTarget | None):
+        if key == "prev":
+            return target.read if target is not None else None
+        if key.startswith("pass:"):
+            return self._targets[key[5:]].read
+        if key in _AUDIO_KEYS:
+            return self._audio.textures[_AUDIO_KEYS[key]]
+        if key.startswith(("isf_audio:", "isf_fft:")):
+            return self._audio.extra(key)
+        if key == "noise":
+            return self._noise
+        if key in ("image", "input", "start"):
+            return self._image_tex
+        if key == "depth":
+            return self._depth_tex
+        if key not in self._static:
+            self._static[key] = self._make_static(key)
+        return self._static[key]
 
-    def _sampler_getter(self, name: str, target: FeedbackTarget) -> Callable | None:
-        if name == "u_prev":
-            return lambda: target.read
-        if name.startswith("u_pass_") and name[7:] in self._targets:
-            other = self._targets[name[7:]]
-            return lambda: other.read
-        if name in self._audio.textures:
-            tex = self._audio.textures[name]
-            return lambda: tex
-        if name == "u_noise":
-            return lambda: self._noise
-        if name == "u_image":
-            return lambda: self._image_tex
-        if name == "u_depth":
-            return lambda: self._depth_tex
-        return None
+    def _make_static(self, key: str):
+        if key == "noise_cube":
+            return make_noise_cube(self.ctx)
+        if key in ("black", "end"):
+            return make_black_texture(self.ctx)
+        if key.startswith("file:"):
+            pixels = imageio.load_image(key[5:])
+            data, comps = image_bytes(pixels)
+            tex = self.ctx.texture((pixels.shape[1], pixels.shape[0]), comps, data)
+            tex.build_mipmaps()
+            tex.repeat_x = tex.repeat_y = True
+            return tex
+        raise ReactorError(f"unknown texture source {key!r}")
+
+    def _texture_size(self, key: str) -> tuple[int, int]:
+        tex = self._texture(key, None) if key != "prev" else None
+        return tuple(tex.size[:2]) if tex is not None else (self.width_px, self.height_px)
 
     # -- public API -----------------------------------------------------------------------
     def set_image(self, image=None, *, depth=None) -> None:
@@ -230,40 +307,45 @@ class Renderer:
             The sound at this frame.
         params : Mapping[str, float]
             Parameter values by name without ``p_`` (from the Modulator); missing ones use the
-            scene's shader default.
+            scene's default.
         time_s, dt_s : float
             Frame time and time since the previous frame, seconds.
         """
         self._audio.update(features, time_s=time_s, used=self._used)
-        scalars = features.scalars
-        defaults = self.scene.params
         if self._dither is not None:
             jitter, height = self._dither
             if jitter is not None:
                 jitter.value = dither_jitter(self.frame)
             if height is not None:
                 height.value = float(self.height_px)
+        state = FrameState(time_s=float(time_s), dt_s=float(dt_s), frame=self.frame, scalars=features.scalars,
+                           params=params, defaults=self.scene.params, sample_rate_hz=self.sample_rate_hz,
+                           date_origin=self.date_origin, texture_size=self._texture_size)
         for rp in self._passes:
-            w, h = rp.target.size_px
-            frame_values = {"u_time": float(time_s), "u_dt": float(dt_s), "u_frame": self.frame,
-                            "u_resolution": (float(w), float(h)), "u_aspect": w / h}
-            for name, uniform in rp.frame.items():
-                uniform.value = frame_values[name]
-            for uniform, key in rp.features:
-                uniform.value = float(scalars.get(key, 0.0))
-            for uniform, key in rp.params:
-                if key in params:
-                    uniform.value = float(params[key])
-                elif key in defaults:
-                    uniform.value = float(defaults[key])
-            for unit, getter in rp.samplers:
-                getter().use(location=unit)
+            if rp.spec.size is not None:
+                self._resize_target(rp, params)
+            state.size_px = rp.target.size_px
+            apply(rp.setters, state)
+            for unit, (_, key) in enumerate(rp.samplers):
+                self._texture(key, rp.target).use(location=unit)
             rp.target.write_fbo.use()
             draw_fullscreen(rp.vao)
             rp.target.swap()
         if self._dither is None and self.present_output:
             self._presenter.present(self.output_texture, frame=self.frame)
         self.frame += 1
+
+    def _resize_target(self, rp: _Pass, params) -> None:
+        size = self._size(rp.spec, params)
+        if size == rp.target.size_px:
+            return
+        old = rp.target
+        new = FeedbackTarget(self.ctx, size_px=size, float_target=True, dtype=old.dtype)
+        for p in self._passes:
+            if p.target is old:
+                p.target = new
+        self._targets[rp.spec.target] = new
+        old.release()
 
     @property
     def output_texture(self):
@@ -302,15 +384,24 @@ class Renderer:
     def reload(self, scene=None) -> None:
         """Recompile this scene (or switch to ``scene``) in place, keeping the output size.
 
-        On a ``ShaderError`` the previous programs stay in use: the show goes on.
+        Works for every dialect and for chains (each stage is re-read). On a ``ShaderError``
+        (compile error, bad ISF header, missing file) the previous programs stay in use and the
+        error is raised for the caller to show: the show goes on.
         """
-        info = load_scene(scene if scene is not None else self.scene.path)
+        if isinstance(scene, SceneInfo):
+            info = scene
+        elif scene is not None:
+            info = load_scene(scene)
+        elif self.scene.kind == "chain":
+            info = load_chain(self.scene.stages)
+        else:
+            info = load_scene(self.scene.path)
         self._build(info)
 
     def resize(self, width_px: int, height_px: int) -> None:
         """Change the output size, keeping the feedback content (resampled into the new targets).
 
-        Programs are kept (no recompile); the reference image is refitted to the new size.
+        Programs and bindings are kept (no recompile); the reference image is refitted to the new size.
         """
         w, h = int(width_px), int(height_px)
         if not (1 <= w <= _MAX_SIDE_PX and 1 <= h <= _MAX_SIDE_PX):
@@ -324,15 +415,12 @@ class Renderer:
             if spec.target in self._targets:
                 continue
             prev = old_targets[spec.target]
-            new = FeedbackTarget(self.ctx, size_px=self._size(spec), float_target=_is_half_float(prev))
+            new = FeedbackTarget(self.ctx, size_px=self._size(spec, {}), float_target=True, dtype=prev.dtype)
             for fbo in (new.read_fbo, new.write_fbo):  # bilinear resample of the latest frame
                 old_presenter.present_to(prev.read, fbo, frame=0, viewport=(0, 0, *new.size_px), dither=False)
             self._targets[spec.target] = new
-        programs = [rp.program for rp in self._passes]
         for rp in self._passes:
-            rp.vao.release()
-        self._passes = [self._bind(program, self._targets[spec.target])
-                        for spec, program in zip(self.scene.passes, programs)]
+            rp.target = self._targets[rp.spec.target]
         for prev in old_targets.values():
             prev.release()
         old_presenter.release()
@@ -353,9 +441,10 @@ class Renderer:
         """Free every GL object; the renderer is unusable afterwards."""
         self._release_passes()
         self._audio.release()
-        for obj in (self._noise, self._image_tex, self._depth_tex):
+        for obj in (self._noise, self._image_tex, self._depth_tex, *self._static.values()):
             if obj is not None:
                 obj.release()
+        self._static.clear()
         self._image_tex = self._depth_tex = None
         self._presenter.release()
 
@@ -373,20 +462,6 @@ class Renderer:
 
     def __exit__(self, *exc) -> None:
         self.release()
-
-
-def _uniform_names(program) -> set[str]:
-    import moderngl
-
-    return {name for name in program if isinstance(program[name], moderngl.Uniform)}
-
-
-def _is_float(uniform) -> bool:
-    return uniform.gl_type == _GL_FLOAT and uniform.array_length == 1
-
-
-def _is_half_float(target: FeedbackTarget) -> bool:
-    return target.read.dtype == "f2"
 
 
 def _as_float(a) -> np.ndarray:

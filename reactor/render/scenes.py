@@ -1,15 +1,19 @@
-"""Scene discovery and loading.
+"""Scene discovery and loading: one entry point over the dialect front-ends.
 
-A scene is either ``shaders/scenes/<name>.frag`` (single pass) or ``shaders/scenes/<name>.toml``
-(multipass). Metadata comment lines at the top of a ``.frag``::
+A scene is a file (or a folder holding a sidecar) in one of three dialects, detected from the
+file, never guessed from its name alone:
 
-    // @description One sentence a VJ understands
-    // @image true|false
-    // @feedback true|false
+- **ISF** (``.fs``, ``.isf``, or any shader file starting with a ``/*{ JSON }*/`` header):
+  ``reactor.render.dialects.isf``.
+- **Shadertoy** (a file defining ``mainImage``, or a ``.toml`` sidecar with
+  ``kind = "shadertoy"``): ``reactor.render.dialects.shadertoy``; the site's JSON export
+  (``.json``): ``reactor.render.dialects.shadertoy_json``.
+- **native** (``shaders/scenes/<name>.frag`` with ``void main()``, or a multipass ``.toml``):
+  ``reactor.render.dialects.native``. ``.frag`` files named by a ``.toml`` are its passes, not
+  scenes of their own.
 
-A multipass ``.toml`` has ``description``, ``image`` and ``[[pass]]`` tables with ``shader``,
-``target``, ``float`` and ``scale``; the last pass is the output. ``.frag`` files named by a
-``.toml`` are its passes, not scenes of their own.
+Every front-end returns a ``SceneInfo`` with complete sources, pass specs and a binding table.
+``load_chain`` joins a generator and ISF filters into one ``SceneInfo`` (an effects chain).
 
 Scenes are found by name in the user's shader folders first (``$REACTOR_SHADERS``, then
 ``$XDG_CONFIG_HOME/reactor/shaders``; a scene there shadows a built-in of the same name), then in
@@ -19,72 +23,24 @@ the built-in scenes shipped in the package (see ``reactor.resources``).
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+from typing import Sequence
 
 from reactor import resources
 from reactor.errors import ShaderError, UsageError
-from reactor.render.programs import build_source, compile_program, display_path, parse_params, shader_dir
+from reactor.render.dialects import isf, native, shadertoy, shadertoy_json
+from reactor.render.programs import compile_program, display_path, shader_dir
+from reactor.render.scene_spec import Bind, PassSpec, SceneInfo
+
+__all__ = ["PassSpec", "SceneInfo", "Bind", "scenes_dir", "list_scenes", "load_scene", "load_chain",
+           "scene_kind", "scene_metadata", "SCENE_SUFFIXES"]
 
 log = logging.getLogger(__name__)
 
-_META = re.compile(r"^\s*//\s*@(\w+)\s*(.*?)\s*$")
-_NAME = re.compile(r"^[A-Za-z_]\w*$")
-_PASS_KEYS = {"shader", "target", "float", "scale"}
-
-
-@dataclass(frozen=True)
-class PassSpec:
-    """One render pass: its shader file, its persistent target name, format and resolution scale."""
-
-    shader: Path
-    target: str
-    float_target: bool = True
-    scale: float = 1.0
-
-
-@dataclass(frozen=True)
-class SceneInfo:
-    """What a scene is, without compiling it.
-
-    Attributes
-    ----------
-    name : str
-        Scene name (file stem).
-    description : str
-        One sentence for menus and ``reactor scenes``.
-    uses_image : bool
-        Whether the scene shows the reference image (``// @image true``).
-    path : Path
-        The ``.frag`` or ``.toml`` file.
-    feedback : bool
-        Whether the scene reads its previous frame (``u_prev``).
-    passes : tuple[PassSpec, ...]
-        Render passes in order; the last is the output.
-    params : Mapping[str, float]
-        ``p_<name>`` parameters declared by the passes -> shader default.
-    """
-
-    name: str
-    description: str
-    uses_image: bool
-    path: Path
-    feedback: bool = False
-    passes: tuple[PassSpec, ...] = ()
-    params: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
-
-    def sources(self):
-        """Each pass's complete ``ShaderSource`` (includes resolved, header prepended)."""
-        targets = [p.target for p in self.passes]
-        return [build_source(p.shader, pass_targets=targets) for p in self.passes]
+SCENE_SUFFIXES = (".frag", ".toml", ".fs", ".isf", ".glsl", ".txt", ".shader", ".json")
+"""File suffixes taken as scene paths (plus any path with a folder separator)."""
 
 
 def scenes_dir() -> Path:
@@ -92,74 +48,69 @@ def scenes_dir() -> Path:
     return shader_dir() / "scenes"
 
 
-def _flag(value: str, *, where: str) -> bool:
-    if value.lower() in ("true", "yes", "1"):
-        return True
-    if value.lower() in ("false", "no", "0", ""):
-        return False
-    raise ShaderError(f"{where}: expected true or false, got {value!r}")
-
-
-def _frag_info(path: Path) -> SceneInfo:
-    meta: dict[str, tuple[str, int]] = {}
+def scene_kind(path: Path) -> str:
+    """``native``, ``native-multipass``, ``shadertoy``, ``shadertoy-multipass``, ``isf`` or ``unknown``
+    (a file that is none of them, e.g. an include); reads the file, compiles nothing."""
+    path = Path(path)
+    if path.is_dir():
+        return "shadertoy-multipass" if _sidecar_in(path) is not None else "unknown"
+    if path.suffix == ".toml":
+        try:
+            data = native.read_toml(path)
+        except ShaderError:
+            return "unknown"
+        if data.get("kind") == "shadertoy":
+            return "shadertoy-multipass"
+        return "native-multipass" if "pass" in data else "unknown"
+    if path.suffix == ".json":
+        try:
+            return "shadertoy-json" if shadertoy_json.shader_object(shadertoy_json.read(path)) else "unknown"
+        except ShaderError:
+            return "unknown"
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ShaderError(f"{display_path(path)}: cannot read scene: {exc}") from None
-    for number, text in enumerate(lines[:40], start=1):
-        if (m := _META.match(text)) is not None:
-            meta[m.group(1).lower()] = (m.group(2), number)
-    shown = display_path(path)
-    desc = meta.get("description", ("", 0))[0]
-    image = _flag(meta["image"][0], where=f"{shown}:{meta['image'][1]}") if "image" in meta else False
-    feedback = _flag(meta["feedback"][0], where=f"{shown}:{meta['feedback'][1]}") if "feedback" in meta else False
-    return SceneInfo(name=path.stem, description=desc, uses_image=image, path=path, feedback=feedback,
-                     passes=(PassSpec(shader=path, target="main"),),
-                     params=MappingProxyType(parse_params(path)))
+        text = path.read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return "unknown"
+    if isf.is_isf(text):
+        return "isf"
+    if shadertoy.is_shadertoy(text):
+        return "shadertoy"
+    if path.suffix == ".frag" and "main" in text:
+        return "native"
+    return "unknown"
 
 
-def _toml_info(path: Path) -> SceneInfo:
-    shown = display_path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ShaderError(f"{shown}: cannot read multipass scene: {exc}") from None
-    raw = data.get("pass")
-    if not isinstance(raw, list) or not raw:
-        raise ShaderError(f"{shown}: needs at least one [[pass]] table with shader = \"file.frag\"")
-    passes, params = [], {}
-    for i, table in enumerate(raw):
-        where = f"{shown}: pass[{i}]"
-        unknown = set(table) - _PASS_KEYS
-        if unknown:
-            raise ShaderError(f"{where}: unknown key {sorted(unknown)[0]!r} (allowed: {', '.join(sorted(_PASS_KEYS))})")
-        if not isinstance(table.get("shader"), str):
-            raise ShaderError(f"{where}.shader: required, the pass's .frag file")
-        shader = (path.parent / table["shader"]).resolve()
-        if not shader.is_file():
-            raise ShaderError(f"{where}.shader: file not found: {display_path(shader)}")
-        target = table.get("target", f"pass{i}")
-        if not isinstance(target, str) or not _NAME.match(target):
-            raise ShaderError(f"{where}.target: must be a GLSL identifier, got {target!r}")
-        scale = table.get("scale", 1.0)
-        if not isinstance(scale, (int, float)) or not 0.0 < scale <= 1.0:
-            raise ShaderError(f"{where}.scale: must be a number in (0, 1], got {scale!r}")
-        last = i == len(raw) - 1
-        # The output pass is always half-float: the present pass dithers it down to 8 bits (or, when
-        # nothing reads it back, the renderer compiles it to dither itself into an 8-bit target).
-        passes.append(PassSpec(shader=shader, target=target, scale=float(scale),
-                               float_target=last or bool(table.get("float", False))))
-        params.update(parse_params(shader))
-    if len({p.target for p in passes}) != len(passes):
-        raise ShaderError(f"{shown}: two passes share one target name")
-    return SceneInfo(name=path.stem, description=str(data.get("description", "")),
-                     uses_image=bool(data.get("image", False)), path=path,
-                     feedback=bool(data.get("feedback", False)), passes=tuple(passes),
-                     params=MappingProxyType(params))
+def _sidecar_in(folder: Path) -> Path | None:
+    found = [p for p in sorted(folder.glob("*.toml")) if scene_kind(p) == "shadertoy-multipass"]
+    return found[0] if len(found) == 1 else None
 
 
-def _info(path: Path) -> SceneInfo:
-    return _toml_info(path) if path.suffix == ".toml" else _frag_info(path)
+def _info(path: Path, *, sources: bool = True) -> SceneInfo:
+    if path.is_dir():
+        sidecar = _sidecar_in(path)
+        if sidecar is None:
+            raise ShaderError(f"{display_path(path)}: a scene folder needs exactly one .toml sidecar with "
+                              f"kind = \"shadertoy\" saying which file is which pass")
+        path = sidecar
+    if path.suffix == ".toml":
+        data = native.read_toml(path)
+        kind = data.get("kind", "native")
+        if kind == "shadertoy":
+            return shadertoy.sidecar_info(path, data)
+        if kind != "native":
+            raise ShaderError(f"{display_path(path)}: kind: unknown dialect {kind!r} (allowed: native, shadertoy)")
+        return native.toml_info(path, {k: v for k, v in data.items() if k != "kind"}, sources=sources)
+    kind = scene_kind(path)
+    if path.suffix == ".json":
+        return shadertoy_json.json_info(path)
+    if kind == "isf":
+        return isf.isf_info(path)
+    if kind == "shadertoy":
+        return shadertoy.single_info(path)
+    if kind == "native" or path.suffix == ".frag":
+        return native.frag_info(path, sources=sources)
+    raise ShaderError(f"{display_path(path)}: not a scene: no ISF /*{{JSON}}*/ header, no mainImage(), "
+                      f"and not a native .frag")
 
 
 def list_scenes(folder: Path | None = None) -> dict[str, SceneInfo]:
@@ -179,30 +130,62 @@ def list_scenes(folder: Path | None = None) -> dict[str, SceneInfo]:
 
 
 def _scan(folder: Path) -> dict[str, SceneInfo]:
-    tomls = sorted(folder.glob("*.toml"))
-    pass_files: set[Path] = set()
+    claimed: set[Path] = set()
     found: dict[str, SceneInfo] = {}
-    for path in tomls:
+    for path in sorted(folder.glob("*.toml")):
         try:
-            info = _toml_info(path)
+            info = _info(path, sources=False)
         except ShaderError as exc:
             log.warning("skipping scene: %s", exc)
-            pass_files.add(path.with_suffix(".frag").resolve())
+            claimed.add(path.with_suffix(".frag").resolve())
             continue
-        pass_files.update(p.shader.resolve() for p in info.passes)
+        claimed.update(p.shader.resolve() for p in info.passes)
         found[info.name] = info
-    for path in sorted(folder.glob("*.frag")):
-        if path.resolve() in pass_files or path.stem in found:
+    for path in sorted(p for s in SCENE_SUFFIXES if s != ".toml" for p in folder.glob(f"*{s}")):
+        if path.resolve() in claimed or path.stem in found or scene_kind(path) == "unknown":
             continue
         try:
-            found[path.stem] = _frag_info(path)
+            found[path.stem] = _info(path, sources=False)
         except ShaderError as exc:
             log.warning("skipping scene: %s", exc)
     return dict(sorted(found.items()))
 
 
+def _resolve(name_or_path) -> Path:
+    text = str(name_or_path)
+    path = Path(text).expanduser()
+    if path.suffix in SCENE_SUFFIXES or "/" in text or "\\" in text or path.is_dir():
+        if not (path.is_file() or path.is_dir()):
+            raise ShaderError(f"{text}: scene file not found")
+        return path.resolve()
+    scenes = list_scenes()
+    if text in scenes:
+        return scenes[text].path
+    claimed = {p.shader.resolve() for s in scenes.values() if s.path.suffix == ".toml" for p in s.passes}
+    for folder in resources.scene_folders():
+        for suffix in (".toml", ".frag", ".fs", ".glsl"):
+            candidate = folder.path / f"{text}{suffix}"
+            # present but broken (list_scenes skipped it): load it to surface its real error
+            if candidate.is_file() and candidate.resolve() not in claimed:
+                return candidate
+    raise UsageError(f"unknown scene {text!r}; valid scenes: {', '.join(scenes) or '(none found)'}")
+
+
+def scene_metadata(name_or_path) -> dict:
+    """``description``, ``image``, ``feedback``, ``kind``, ``role``, ``params`` (default by name)
+    and ``param_ranges`` of a scene, read without GL; ``{}`` for an unknown or broken scene
+    (listing presets must never fail because a scene file is missing)."""
+    try:
+        info = _info(_resolve(name_or_path), sources=False)
+    except (ShaderError, UsageError):
+        return {}
+    return {"description": info.description, "image": info.uses_image, "feedback": info.feedback,
+            "kind": info.kind, "role": info.role, "params": dict(info.params),
+            "param_ranges": dict(info.param_ranges)}
+
+
 def load_scene(name_or_path: str | Path, *, ctx=None) -> SceneInfo:
-    """Find a scene by name (user or built-in) or path (``.frag`` / ``.toml``) and check it.
+    """Find a scene by name (built-in) or path (file or folder) and check it.
 
     With ``ctx`` (a moderngl context) every pass is also compiled, so a broken shader fails here.
 
@@ -211,31 +194,72 @@ def load_scene(name_or_path: str | Path, *, ctx=None) -> SceneInfo:
     UsageError
         Unknown name; the message lists the valid names.
     ShaderError
-        Unreadable scene, missing include, or (with ``ctx``) a compile error as
+        Unreadable scene, bad header, missing include, or (with ``ctx``) a compile error as
         ``file:line: message | source line``.
     """
-    text = str(name_or_path)
-    path = Path(text)
-    if path.suffix in (".frag", ".toml") or "/" in text or "\\" in text:
-        if not path.is_file():
-            raise ShaderError(f"{text}: scene file not found")
-        info = _info(path.resolve())
-    else:
-        scenes = list_scenes()
-        info = scenes[text] if text in scenes else _broken_scene(text, scenes)
-    sources = info.sources()  # resolves includes: missing ones fail now, with file:line
+    info = _info(_resolve(name_or_path))
     if ctx is not None:
-        for source in sources:
-            compile_program(ctx, source).release()
+        for _ in range(5):  # as the renderer: a repairable compile error is retried (see SceneInfo.repair)
+            try:
+                for spec, source in zip(info.passes, info.sources()):
+                    compile_program(ctx, source, vertex=spec.vertex).release()
+                break
+            except ShaderError as exc:
+                fixed = info.repair(exc) if info.repair is not None else None
+                if fixed is None:
+                    raise
+                info = fixed
     return info
 
 
-def _broken_scene(name: str, scenes: dict[str, SceneInfo]) -> SceneInfo:
-    """The info of a scene file ``list_scenes`` skipped as broken (raising its real error)."""
-    for d in resources.scene_folders():
-        toml, frag = d.path / f"{name}.toml", d.path / f"{name}.frag"
-        if toml.is_file():  # present but broken (list_scenes skipped it): surface its real error
-            return _toml_info(toml)
-        if frag.is_file() and not any(frag.resolve() == p.shader for s in scenes.values() for p in s.passes):
-            return _frag_info(frag)
-    raise UsageError(f"unknown scene {name!r}; valid scenes: {', '.join(scenes) or '(none found)'}")
+def _rekey(bind: Bind, rename: dict, prefix: str, input_key: str) -> Bind:
+    if bind.source == "param":
+        key = tuple(prefix + k for k in bind.key) if isinstance(bind.key, tuple) else prefix + bind.key
+        return replace(bind, key=key)
+    if bind.source == "texture":
+        return replace(bind, key=_tex_key(bind.key, rename, input_key))
+    if bind.source in ("channel_time", "channel_res"):
+        return replace(bind, key=tuple(_tex_key(k, rename, input_key) for k in bind.key))
+    return bind
+
+
+def _tex_key(key: str, rename: dict, input_key: str) -> str:
+    if key.startswith("pass:") and key[5:] in rename:
+        return f"pass:{rename[key[5:]]}"
+    return input_key if key == "input" else key
+
+
+def load_chain(stages: Sequence[tuple], ) -> SceneInfo:
+    """One scene from a generator and ISF filters: ``[(scene, param_prefix), ...]``.
+
+    Stage ``k``'s ``inputImage`` reads stage ``k - 1``'s output; each stage's parameters are
+    bound as ``<prefix><name>`` so each has its own values and modulation routes.
+
+    Raises
+    ------
+    ShaderError
+        A later stage that is not a filter (it has no ``inputImage`` to feed).
+    """
+    infos = [(_info(_resolve(scene)), prefix) for scene, prefix in stages]
+    passes, params, ranges, identity, warnings = [], {}, {}, {}, []
+    input_key = "input"
+    for k, (info, prefix) in enumerate(infos):
+        if k and info.role != "filter":
+            raise ShaderError(f"{display_path(info.path)}: an effect must be an ISF filter with an "
+                              f"'inputImage' input (this is a {info.kind} {info.role})")
+        rename = {p.target: f"s{k}.{p.target}" for p in info.passes}
+        for p in info.passes:
+            passes.append(replace(p, target=rename[p.target], prefix=prefix,
+                                  bindings=tuple(_rekey(b, rename, prefix, input_key) for b in p.bindings)))
+        params.update({prefix + n: v for n, v in info.params.items()})
+        ranges.update({prefix + n: v for n, v in info.param_ranges.items()})
+        identity.update({prefix + n: v for n, v in info.param_identity.items()})
+        warnings += list(info.warnings)
+        input_key = f"pass:{rename[info.passes[-1].target]}"
+    first = infos[0][0]
+    return SceneInfo(name="+".join(i.name for i, _ in infos), description=first.description,
+                     uses_image=any(i.uses_image for i, _ in infos[:1]) or (infos[0][0].role == "filter"),
+                     path=first.path, feedback=any(i.feedback for i, _ in infos), passes=tuple(passes),
+                     params=MappingProxyType(params), kind="chain", role=first.role,
+                     param_ranges=MappingProxyType(ranges), warnings=tuple(warnings),
+                     stages=tuple((str(i.path), p) for i, p in infos), param_identity=MappingProxyType(identity))

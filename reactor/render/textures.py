@@ -8,7 +8,11 @@ Layouts (also documented in ``reactor.render.programs``):
 - ``u_history`` 64x256 R32F: spectrum history, row 0 (v near 0) newest. A row is added every
   ``HISTORY_ROW_S`` of *time* (not per frame), so the texture scrolls at the same speed at
   30 or 144 fps; it covers the last 256 / 60 = 4.3 s.
-- ``u_sound`` 512x2 R32F, Shadertoy layout: row 0 the FFT row 0..1, row 1 the waveform 0.5-centred.
+- ``u_sound`` 512x2 R32F, Shadertoy layout: row 0 the FFT row 0..1, row 1 the waveform 0.5-centred;
+  read as luminance (r = g = b, a = 1), as Shadertoy uploads it.
+- ISF ``audio`` (``isf_audio:<w>``) w x 1 R32F: the latest mono waveform resampled to w columns,
+  0.5-centred 0..1; ISF ``audioFFT`` (``isf_fft:<w>``) w x 1 R32F: the Web Audio spectrum row
+  (as ``u_sound`` row 0) resampled to w bins. Made on first use, updated every frame after.
 """
 
 from __future__ import annotations
@@ -79,8 +83,33 @@ class AudioTextures:
             "u_history": make((SPECTRUM_BINS, HISTORY_ROWS)),
             "u_sound": make((SHADERTOY_BINS, 2)),
         }
+        # Shadertoy uploads its sound texture as LUMINANCE: .r, .g and .b all carry the value.
+        self.textures["u_sound"].swizzle = "RRR1"
+        self._ctx = ctx
+        self._make = make
+        self._extra: dict[str, object] = {}
         self._history = HistoryRing()
         self._sound = np.zeros((2, SHADERTOY_BINS), np.float32)
+
+    def extra(self, key: str):
+        """The ISF audio texture ``isf_audio:<w>`` or ``isf_fft:<w>`` (created on first use)."""
+        if key not in self._extra:
+            kind, width = key.split(":")
+            if kind not in ("isf_audio", "isf_fft") or not width.isdigit():
+                raise KeyError(key)
+            tex = self._make((int(width), 1))
+            tex.swizzle = "RRR1"
+            self._extra[key] = tex
+        return self._extra[key]
+
+    def _update_extra(self, features: Features) -> None:
+        for key, tex in self._extra.items():
+            kind, width = key.split(":")
+            src = (0.5 + 0.5 * np.asarray(features.waveform, np.float32) if kind == "isf_audio"
+                   else np.asarray(features.shadertoy_fft, np.float32))
+            n = int(width)
+            row = src if n == len(src) else np.interp(np.linspace(0.0, len(src) - 1.0, n), np.arange(len(src)), src)
+            tex.write(np.ascontiguousarray(row, np.float32))
 
     def update(self, features: Features, *, time_s: float, used: frozenset[str] | set[str]) -> None:
         """Upload the arrays of ``features`` for the textures named in ``used``.
@@ -100,12 +129,15 @@ class AudioTextures:
             self._sound[0] = features.shadertoy_fft
             self._sound[1] = features.shadertoy_wave
             self.textures["u_sound"].write(self._sound)
+        if self._extra:
+            self._update_extra(features)
 
     def release(self) -> None:
         """Free the GL textures."""
-        for tex in self.textures.values():
+        for tex in list(self.textures.values()) + list(self._extra.values()):
             tex.release()
         self.textures.clear()
+        self._extra.clear()
 
 
 def make_noise_texture(ctx):
@@ -113,6 +145,24 @@ def make_noise_texture(ctx):
     tex = ctx.texture((NOISE_SIDE_PX, NOISE_SIDE_PX), 4, noise_pixels().tobytes())
     tex.repeat_x = tex.repeat_y = True
     return tex
+
+
+def make_noise_cube(ctx):
+    """A 64x64 RGBA8 white-noise cube map (for Shadertoy ``textureCube`` on a noise channel)."""
+    side = 64
+    faces = np.random.default_rng(_NOISE_SEED + 1).integers(0, 256, (6, side, side, 4), dtype=np.uint8)
+    return ctx.texture_cube((side, side), 4, faces.tobytes())
+
+
+BLACK_SIZE_PX = (256, 3)
+"""A black channel is as big as Shadertoy's keyboard texture, so ``texelFetch`` of a key's texel
+reads 0 (no key down) instead of falling outside the texture."""
+
+
+def make_black_texture(ctx):
+    """A black RGBA8 texture of ``BLACK_SIZE_PX`` (a channel bound to nothing, or the keyboard)."""
+    w, h = BLACK_SIZE_PX
+    return ctx.texture((w, h), 4, bytes(4 * w * h))
 
 
 def image_bytes(image: np.ndarray) -> tuple[bytes, int]:
