@@ -13,6 +13,7 @@ Threads (each method says which it runs on):
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -51,10 +52,18 @@ class StreamSource:
         self.block_samples = int(block_samples)
         self._sd = load_sounddevice()
         self._device = find_device(device, kind=self.kind)
-        info = self._sd.query_devices(self._device) if self._device is not None else \
-            self._sd.query_devices(kind=self.kind)
+        try:
+            info = self._sd.query_devices(self._device) if self._device is not None else \
+                self._sd.query_devices(kind=self.kind)
+        except (self._sd.PortAudioError, ValueError):
+            raise AudioDeviceError(f"no default {self.kind} device; see 'reactor devices'") from None
         self.name = str(info["name"])
         self._info = info
+        try:
+            self.hostapi = str(self._sd.query_hostapis(info["hostapi"])["name"])
+        except (self._sd.PortAudioError, KeyError, IndexError, TypeError):
+            self.hostapi = ""
+        self._dead_streams: list = []  # streams PortAudio cannot close safely (JACK server gone)
         self._stream = None
         self._status = "stopped"
         self._lock = threading.Lock()  # guards _handover and _reopen_error (render vs reopen thread)
@@ -176,10 +185,19 @@ class StreamSource:
         return float(max(lat) if isinstance(lat, (tuple, list)) else lat or 0.0)
 
     def _lose(self, why: str, now: float) -> None:
-        self._say("lost", f"audio {self.kind} {self.name!r} lost ({why}); the picture goes on, "
-                  "reopening it when it returns", now)
         self._status = "lost"
         dead, self._stream = self._stream, None
+        if "JACK" in self.hostapi:
+            # PortAudio's JACK host API aborts the process when a stream or PortAudio itself is
+            # closed after the JACK server went away, so it cannot be reopened in-process: keep
+            # the dead stream, skip PortAudio's exit-time clean-up, and say so.
+            self._dead_streams.append(dead)
+            atexit.unregister(getattr(self._sd, "_exit_handler", lambda: None))
+            self._say("lost", f"audio {self.kind} {self.name!r} lost ({why}); the picture goes on; "
+                      "PortAudio cannot reconnect to JACK: restart reactor once JACK runs again", now)
+            return
+        self._say("lost", f"audio {self.kind} {self.name!r} lost ({why}); the picture goes on, "
+                  "reopening it when it returns", now)
         self._reopener = threading.Thread(target=self._reopen, args=(dead,), name="reactor-audio-reopen",
                                           daemon=True)
         self._reopener.start()
