@@ -201,7 +201,7 @@ def run_play(wav: np.ndarray, jack) -> dict:
         samples, t = source.poll()
         now = time.perf_counter()
         got.append(samples)
-        polls.append((now, t))
+        polls.append((now, t, source.clock.error_s))
         time.sleep(max(0.0, 1.0 / POLL_HZ - (time.perf_counter() - now)))
     stats, messages, finished = source.stats(), source.messages(), source.finished
     source.close()
@@ -216,6 +216,7 @@ def run_play(wav: np.ndarray, jack) -> dict:
     return {"recorded": recorded.tolist(), "recorded_perf": cycle_perf.tolist(),
             "xrun_cycles": int(np.sum(np.diff([c[0] for c in chunks]) != PERIOD)),
             "poll_perf": [p[0] for p in polls], "poll_t": [p[1] for p in polls],
+            "clock_error_s": [p[2] for p in polls],
             "returned": np.concatenate(got)[:, 0].tolist(),
             "jack_slope": slope, "stats": stats, "messages": messages, "finished": finished}
 
