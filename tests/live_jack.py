@@ -147,8 +147,11 @@ def run_mic(wav: np.ndarray, jack) -> dict:
         captured.append(samples)
         time.sleep(1.0 / POLL_HZ)
     state["go"] = True
-    end = time.perf_counter() + len(wav) / RATE + 0.5
+    give_up = time.perf_counter() + len(wav) / RATE + 10.0
+    end = give_up
     while time.perf_counter() < end:
+        if state["pos"] >= len(wav) and end == give_up:  # all fed (a loaded server runs slow): a bit more
+            end = time.perf_counter() + 0.3
         samples, t = source.poll()
         now = time.perf_counter()
         analyzer.process(samples)
