@@ -35,6 +35,7 @@ REOPEN_EVERY_S = 1.0
 """How often the reopen thread looks for the device again."""
 MESSAGE_EVERY_S = 1.0
 """At most one message per kind (xrun, ring overflow) this often, so a HUD is not flooded."""
+MAX_PENDING_MESSAGES = 100
 
 
 class StreamSource:
@@ -88,12 +89,14 @@ class StreamSource:
         """Open and start the stream. Raises ``AudioDeviceError`` if the device cannot be opened."""
         if self._stream is not None:
             return
+        stream = None
         try:
             stream = self._open_stream(self._sd, self._device)
             self._on_open(stream)
             stream.start()
         except (self._sd.PortAudioError, ValueError) as e:
-            raise AudioDeviceError(f"cannot open {self.kind} device {self.name!r}: {e}") from None
+            _close_quietly(stream)
+            raise AudioDeviceError(f"cannot open {self.kind} device {self.name!r}: {_first_line(e)}") from None
         self._stream = stream
         self._status = "ok"
         self._opened_at = _perf()
@@ -108,7 +111,8 @@ class StreamSource:
             key = f"internal:{type(e).__name__}"
             if key not in self._last_msg_at:
                 log.exception("audio source %r: unexpected error in poll", self.name)
-            self._say(key, f"audio {self.kind} {self.name!r}: internal error {type(e).__name__}: {e}", now)
+            self._say(key, f"audio {self.kind} {self.name!r}: internal error {type(e).__name__}: {_first_line(e)}",
+                      now, every_s=10.0)
             return self._fallback(now)
 
     def messages(self) -> list[str]:
@@ -141,7 +145,8 @@ class StreamSource:
         if every_s and now - self._last_msg_at.get(key, -1e9) < every_s:
             return
         self._last_msg_at[key] = now
-        self._messages.append(text)
+        if len(self._messages) < MAX_PENDING_MESSAGES:  # nobody reading them: do not grow forever
+            self._messages.append(text)
         log.warning("%s", text)
 
     def _watch(self, now: float) -> None:
@@ -220,7 +225,7 @@ class StreamSource:
                 self._reopening = False
                 _close_quietly(stream)
                 with self._lock:
-                    self._reopen_error = str(e).splitlines()[0] if str(e) else type(e).__name__
+                    self._reopen_error = _first_line(e)
                 continue
             with self._lock:
                 if self._closing.is_set():
@@ -248,6 +253,11 @@ class StreamSource:
 
     def _fallback(self, now: float) -> tuple[np.ndarray, float]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 def _close_quietly(stream) -> None:
