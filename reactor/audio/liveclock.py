@@ -115,7 +115,8 @@ class LiveClock:
     def time_s(self, perf_s: float | None = None) -> float:
         """The position the picture should show at ``perf_s`` (default: now); never decreases.
 
-        Before the first observation it is 0.
+        Before the first observation it is 0. It remembers the latest time it returned: later
+        observations re-anchor there, which is what keeps the output continuous.
         """
         q = self._now() if perf_s is None else float(perf_s)
         if self._p0 is None:
