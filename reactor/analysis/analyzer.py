@@ -21,7 +21,7 @@ from reactor.analysis import kernels as K
 from reactor.analysis.beats import B_LAST_BEAT, B_PHASE_REF, COMB, N_BEAT_STATE, forward_kernel, make_state_space
 from reactor.analysis.downbeats import DownbeatTracker
 from reactor.analysis.spectral import SpectralLayout, make_layout
-from reactor.analysis.webaudio import FFT_SIZE, WebAudioAnalyser
+from reactor.analysis.webaudio import FFT_SIZE, FRAME_HZ, WebAudioAnalyser
 from reactor.features import BAND_NAMES, SPECTRUM_BINS, WAVEFORM_SAMPLES, Features, make_features
 
 HOP_SAMPLES_48K = 512
@@ -45,6 +45,9 @@ OBS_LAMBDA = 16.0
 
 SALIENCE_GAIN = 0.25
 """Weight of the autocorrelation tempo salience against the beat-by-beat evidence."""
+
+_WA_TICKS = 180
+"""Shadertoy-row smoothing ticks kept for a late read (0.8**180 = 1e-17)."""
 
 TempoSource = Callable[[float], "tuple[float, float, int] | None"]
 """A tempo override: ``source(time_s) -> (bpm, beat_phase, beat_count)`` or None to defer."""
@@ -145,6 +148,9 @@ class StreamingAnalyzer:
         self._hop_index = 0
         self._last = _LastHop.empty()
         self._webaudio = WebAudioAnalyser()
+        self._wa_period = max(1, int(round(self.sample_rate_hz / FRAME_HZ)))
+        self._wa_tick = 0  # last tick folded into the smoothing
+        self._mono_ring = np.zeros(_WA_TICKS * self._wa_period + FFT_SIZE, dtype=np.float32)
         self._pitch = None
         self._chunks: list[dict[str, np.ndarray]] = []
 
@@ -177,6 +183,7 @@ class StreamingAnalyzer:
             bad = ~np.isfinite(x)
             self.repaired_samples += int(bad.sum())
             x = np.where(bad, np.float32(0.0), x)
+        self._keep_mono(x)
         self._samples_in += x.shape[0]
         keep = min(FFT_SIZE, x.shape[0])
         self._recent_raw = np.concatenate([self._recent_raw[keep:], x[-keep:]])
@@ -188,6 +195,37 @@ class StreamingAnalyzer:
         pend = pend[n_hops * H:]
         self._pending = pend.copy()
         return n_hops
+
+    def _keep_mono(self, x: np.ndarray) -> None:
+        """Append the block's mono downmix to the ring the Shadertoy row is computed from."""
+        ring = self._mono_ring
+        R = ring.shape[0]
+        m = x.mean(axis=1) if x.shape[1] > 1 else x[:, 0]
+        if m.shape[0] >= R:
+            m = m[-R:]
+        start = (self._samples_in + x.shape[0] - m.shape[0]) % R
+        k = min(m.shape[0], R - start)
+        ring[start:start + k] = m[:k]
+        ring[:m.shape[0] - k] = m[k:]
+
+    def _shadertoy_fft(self) -> np.ndarray:
+        """The Web Audio row as of the latest ``FRAME_HZ`` tick of consumed audio.
+
+        The smoothing steps once per tick at fixed sample positions, so it is a function of the
+        samples consumed only; the FFTs are done here, lazily, and cached (reading twice, or
+        reading at any rate, gives the same row). Ticks more than ``_WA_TICKS`` back weigh
+        < 0.8**180 (1e-17) and are dropped."""
+        period = self._wa_period
+        now = self._samples_in // period
+        if now > self._wa_tick:
+            first = max(self._wa_tick + 1, now - _WA_TICKS + 1)
+            R = self._mono_ring.shape[0]
+            ends = np.arange(first, now + 1) * period
+            if ends.size:
+                idx = (ends[:, None] - FFT_SIZE + np.arange(FFT_SIZE)[None, :]) % R
+                self._webaudio.advance(self._mono_ring[idx])
+            self._wa_tick = now
+        return self._webaudio.fft_row()
 
     def _run_hops(self, x: np.ndarray) -> None:
         L, H = self.layout, self.hop_samples
@@ -267,7 +305,10 @@ class StreamingAnalyzer:
 
     # ------------------------------------------------------------------ snapshots
     def snapshot(self, time_s: float | None = None) -> Features:
-        """The features at ``time_s`` (default: the latest sample), as one frozen value."""
+        """The features at ``time_s`` (default: the latest sample), as one frozen value.
+
+        A pure read: state advances only in ``process``, so snapshotting more often than
+        processing (or twice at the same time) changes nothing."""
         t = self.time_s if time_s is None else float(time_s)
         last = self._last
         recent = self._recent_raw.mean(axis=1)
@@ -285,9 +326,9 @@ class StreamingAnalyzer:
         s["brightness"], s["voice"] = float(last.scalars[1]), float(last.scalars[2])
         s["balance"], s["width"] = float(last.scalars[3]), float(last.scalars[4])
         s["pitch_hz"], s["pitch_confidence"] = self._pitch_now(recent, last.gate)
-        fft_row, wave_row = self._webaudio.step(recent)
         return make_features(t, s, spectrum=self._spectrum64(), waveform=self._waveform(recent),
-                             shadertoy_fft=fft_row, shadertoy_wave=wave_row)
+                             shadertoy_fft=self._shadertoy_fft().copy(),
+                             shadertoy_wave=self._webaudio.wave_row(recent))
 
     def _onset_scalars(self, t: float) -> dict[str, float]:
         ev = self.events
