@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--csv", metavar="PATH", help="write a spotting list (time, kind, strength)")
     a.add_argument("--labels", metavar="PATH", help="write an Audacity label track")
     a.add_argument("--plot", metavar="PNG", help="write a plot of the analysis")
+    a.add_argument("--causal", action="store_true",
+                   help="beats as a live show knows them (default: decoded with the whole file known)")
 
     r = sub.add_parser("render", help="render an audio-reactive clip with its sound")
     _add_audio_args(r)
@@ -52,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quality", choices=("draft", "normal", "high", "lossless"), default="normal")
     r.add_argument("--codec", choices=("h264", "hevc", "prores"), default="h264")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--causal", action="store_true",
+                   help="beat phase from the live tracker (default: from the whole file, looked ahead)")
 
     pr = sub.add_parser("presets", help="list presets")
     pr.add_argument("--json", action="store_true", help="machine-readable list")
@@ -102,7 +106,7 @@ def _cmd_analyze(args) -> int:
     from reactor.analysis.offline import analyze_clip
 
     clip, name = load_clip(args)
-    result = analyze_clip(clip)
+    result = analyze_clip(clip, mode="causal" if args.causal else "offline")
     if clip.repaired:
         from dataclasses import replace
 

@@ -76,9 +76,14 @@ def run_render(args) -> int:
     clip, name = load_clip(args)
     preset = resolve_preset(args, have_image=bool(args.image))
     image, depth, preset = _images(args, preset, width, height)
+    source = None
+    if not getattr(args, "causal", False):  # beat phase and bar from the whole file (look-ahead)
+        from reactor.analysis.lookahead import offline_tempo_source
+
+        source = offline_tempo_source(clip)
     result = render_clip(clip, preset=preset, out_path=args.output, width_px=width, height_px=height,
                          fps=args.fps, image=image, depth=depth, quality=args.quality, codec=args.codec,
-                         progress=not args.no_progress)
+                         progress=not args.no_progress, tempo_source=source)
     verb = "stopped early; wrote a playable partial clip" if result.aborted else "wrote"
     print(f"{verb} {result.path}: {result.frames} frames, {result.duration_s:.2f} s, "
           f"{width}x{height} @ {args.fps:g} fps, preset {preset.name} ({preset.scene}), "
@@ -122,7 +127,7 @@ def _with_region(preset, name: str, region, *, strict: bool):
 
 def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, fps: float,
                 image=None, depth=None, quality: str = "normal", codec: str = "h264",
-                progress: bool = True, threaded: bool = True, ctx=None) -> RenderResult:
+                progress: bool = True, threaded: bool = True, ctx=None, tempo_source=None) -> RenderResult:
     """Render ``clip`` with ``preset`` into ``out_path`` (audio muxed in). Ctrl-C keeps a partial clip."""
     import time
 
@@ -146,8 +151,9 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
         ctx = create_context(headless=True) if own_ctx else ctx
         renderer = Renderer(ctx, preset.scene, width_px=width_px, height_px=height_px, image=image, depth=depth)
         warm_up()  # compile analysis kernels before the first frame, not during it
-        engine = Engine(analyzer=StreamingAnalyzer(sample_rate_hz=clip.sample_rate_hz, channels=channels),
-                        modulator=Modulator(preset), renderer=renderer)
+        analyzer = StreamingAnalyzer(sample_rate_hz=clip.sample_rate_hz, channels=channels)
+        analyzer.set_tempo_source(tempo_source)  # None: the causal tracker
+        engine = Engine(analyzer=analyzer, modulator=Modulator(preset), renderer=renderer)
         sink.write_audio(clip.samples)
         bar = Progress(n_frames, fps=fps) if progress else None
         t0 = time.perf_counter()

@@ -49,8 +49,9 @@ SALIENCE_GAIN = 0.25
 _WA_TICKS = 180
 """Shadertoy-row smoothing ticks kept for a late read (0.8**180 = 1e-17)."""
 
-TempoSource = Callable[[float], "tuple[float, float, int] | None"]
-"""A tempo override: ``source(time_s) -> (bpm, beat_phase, beat_count)`` or None to defer."""
+TempoSource = Callable[[float], "tuple | None"]
+"""A tempo override: ``source(time_s) -> (bpm, beat_phase, beat_count)`` or None to defer; a source
+that knows the bar adds ``beats_per_bar, position_in_bar`` (0 = downbeat) and may add ``bar_count``."""
 
 
 @dataclass
@@ -266,7 +267,7 @@ class StreamingAnalyzer:
                               ref_db=float(self._dyn[K.S_REF_DB]), gate=float(self._dyn[K.S_GATE]))
         if self._record:
             self._chunks.append({"t": t_end, "rms_db": td[:, 0], "peak_db": td[:, 1], "band": band,
-                                 "scalars": sc, "act": act, "phase": phase})
+                                 "scalars": sc, "act": act, "phase": phase, "flux": flux})
 
     def _collect_events(self, t_end, onset, beats, phase, lowbands, flux) -> None:
         ev = self.events
@@ -345,12 +346,17 @@ class StreamingAnalyzer:
         out = {"tempo_bpm": bpm, "tempo_confidence": conf}
         override = self._tempo_source(t) if self._tempo_source is not None else None
         if override is not None:
-            obpm, ophase, ocount = override  # pulse decays over a quarter beat, as the detector's
+            # (bpm, phase, count) or (bpm, phase, count, beats_per_bar, position_in_bar)
+            obpm, ophase, ocount = override[:3]
+            per_bar, pos = (int(override[3]), int(override[4])) if len(override) >= 5 else (4, int(ocount) % 4)
+            known = len(override) >= 5
+            # pulse decays over a quarter beat, as the detector's
             out.update(tempo_bpm=float(obpm), tempo_confidence=1.0, beat_phase=float(ophase) % 1.0,
                        beat_count=float(ocount), beat_pulse=float(np.exp(-4.0 * (ophase % 1.0))))
-            out.update(bar_phase=((ocount % 4) + ophase % 1.0) / 4.0, beats_per_bar=4.0,
-                       downbeat_pulse=out["beat_pulse"] if ocount % 4 == 0 else 0.0,
-                       downbeat_confidence=0.0, bar_count=float(ocount // 4))
+            out.update(bar_phase=(pos % per_bar + ophase % 1.0) / per_bar, beats_per_bar=float(per_bar),
+                       downbeat_pulse=out["beat_pulse"] if pos % per_bar == 0 else 0.0,
+                       downbeat_confidence=1.0 if known else 0.0,
+                       bar_count=float(ocount // per_bar) if not known else float(self._bars_of(override)))
             return out
         ev = self.events
         # beats emitted ahead of time count only once their time has come
@@ -375,6 +381,14 @@ class StreamingAnalyzer:
                    beats_per_bar=float(meter), downbeat_pulse=pulse if pos == 0 else 0.0,
                    downbeat_confidence=dconf, bar_count=float(ev.bar_count[k - 1]))
         return out
+
+    @staticmethod
+    def _bars_of(override) -> int:
+        """Bars started up to this beat, for a source that reports bar positions: extra field 5
+        when given, else the beat count over the bar length (exact for a steady meter)."""
+        if len(override) >= 6:
+            return int(override[5])
+        return int(override[2]) // max(1, int(override[3])) + (1 if int(override[4]) == 0 else 0)
 
     def _spectrum64(self) -> np.ndarray:
         L = self.layout
