@@ -360,8 +360,15 @@ def build_realset(out_dir: Path = DEFAULT_OUT, *, pattern: str = "*", force: boo
     if not pieces:
         raise devset.DevsetError("realset.py: no Freedoom WAD found; apt-get install freedoom")
     out_dir.mkdir(parents=True, exist_ok=True)
+    items = plan(pieces)
+    names = {i["name"] for i in items}
+    for stale in out_dir.glob("fd_*.truth.json"):  # tracks the plan no longer holds
+        name = stale.name[: -len(".truth.json")]
+        if name not in names:
+            stale.unlink()
+            stale.with_name(name + ".wav").unlink(missing_ok=True)
     paths = []
-    for item in plan(pieces):
+    for item in items:
         if not any(fnmatch.fnmatch(item["name"], g.strip()) for g in pattern.split(",")):
             continue
         paths.append(build_track(item, pieces[item["piece"]], out_dir, force=force))

@@ -86,14 +86,24 @@ def analyze_samples(samples: np.ndarray, *, sample_rate_hz: int, block_samples: 
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    causal, an = _causal(samples, sample_rate_hz=sample_rate_hz, block_samples=block_samples)
+    return _with_lookahead(causal, an) if mode == "offline" else causal
+
+
+def analyze_both(samples: np.ndarray, *, sample_rate_hz: int, block_samples: int = 65536) -> tuple[Analysis, Analysis]:
+    """The causal and the offline analysis from one pass of the analyzer (for side-by-side scoring)."""
+    causal, an = _causal(samples, sample_rate_hz=sample_rate_hz, block_samples=block_samples)
+    return causal, _with_lookahead(causal, an)
+
+
+def _causal(samples, *, sample_rate_hz: int, block_samples: int):
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 1:
         x = x[:, None]
     an = StreamingAnalyzer(sample_rate_hz=sample_rate_hz, channels=x.shape[1], record=True)
     for i in range(0, x.shape[0], block_samples):
         an.process(x[i:i + block_samples])
-    result = _collect(an, duration_s=x.shape[0] / sample_rate_hz)
-    return _with_lookahead(result, an) if mode == "offline" else result
+    return _collect(an, duration_s=x.shape[0] / sample_rate_hz), an
 
 
 def _with_lookahead(a: Analysis, an: StreamingAnalyzer) -> Analysis:
