@@ -12,8 +12,8 @@ reactor's. Systems (each skipped with a note on stderr when its package is missi
 - ``madmom-on``: madmom RNNBeatProcessor(online=True) + DBNBeatTrackingProcessor(online=True), the
   LSTM with the forward-only bar-pointer HMM; each beat is reported at the frame it was decided,
   so its emission time is its reported time,
-- ``madmom-off``: the offline RNN (bidirectional) + Viterbi DBN, with DBNDownBeatTracking for
-  downbeats,
+- ``madmom-off``: the offline RNN (bidirectional) + Viterbi DBN (its downbeat network only with
+  ``DOWNBEATS = True``: it doubles the cost),
 - ``essentia``: BeatTrackerMultiFeature (offline),
 - ``beatnet``: BeatNet mode "online" (particle filter, causal), beats and downbeats.
 
@@ -75,6 +75,9 @@ def madmom_online(path):
     return {"beat_times_s": beats, "beat_emitted_s": beats, "downbeat_times_s": None, "_mm": mm}
 
 
+DOWNBEATS = False
+
+
 def madmom_offline(path):
     _madmom()
     from madmom.features.beats import DBNBeatTrackingProcessor, RNNBeatProcessor
@@ -82,8 +85,10 @@ def madmom_offline(path):
 
     sig = _signal(path)
     beats = DBNBeatTrackingProcessor(fps=100)(RNNBeatProcessor()(sig))
-    db = DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)(RNNDownBeatProcessor()(sig))
-    downs = db[db[:, 1] == 1, 0] if len(db) else np.zeros(0)
+    downs = None
+    if DOWNBEATS:  # a second network: doubles the cost, off unless asked for
+        db = DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)(RNNDownBeatProcessor()(sig))
+        downs = db[db[:, 1] == 1, 0] if len(db) else np.zeros(0)
     return {"beat_times_s": beats, "beat_emitted_s": None, "downbeat_times_s": downs}
 
 
@@ -96,6 +101,9 @@ def essentia_multifeature(path):
 
 
 def beatnet_online(path):
+    import types
+
+    sys.modules.setdefault("pyaudio", types.ModuleType("pyaudio"))  # imported for its live mode only
     from BeatNet.BeatNet import BeatNet
 
     est = BeatNet(1, mode="online", inference_model="PF", plot=[], thread=False)

@@ -18,7 +18,8 @@ import numpy as np
 import scipy.fft
 
 from reactor.analysis import kernels as K
-from reactor.analysis.beats import B_LAST_BEAT, B_PHASE_REF, COMB, N_BEAT_STATE, forward_kernel, make_state_space
+from reactor.analysis.beats import (B_LAST_BEAT, B_PHASE_REF, BO_FIRED, BO_TIME, COMB, N_BEAT_STATE, N_BEATS_OUT,
+                                    N_PHASE_OUT, PH_BPM, PH_CONF, forward_kernel, make_state_space)
 from reactor.analysis.downbeats import DownbeatTracker
 from reactor.analysis.spectral import SpectralLayout, make_layout
 from reactor.analysis.webaudio import FFT_SIZE, FRAME_HZ, WebAudioAnalyser
@@ -246,20 +247,20 @@ class StreamingAnalyzer:
         K.spectral_kernel(spec, L.mag_scale, L.lb_edges, L.logband_named, L.nb_edges, L.bin_log2f,
                           L.voice_lo, L.voice_hi, self._prev_log, flux, bpow, cent, voiced, logb)
         band = np.zeros((n, 6, 4))
-        onset = np.zeros((n, 2))
+        onset = np.zeros((n, K.N_ONSET))
         act = np.zeros(n)
-        sc = np.zeros((n, 8))
+        sc = np.zeros((n, K.N_SCALARS))
         K.dynamics_kernel(t_end, self.hop_s, td, bpow, flux, cent, voiced, self.gate_db,
                           self._dyn, self._band_ref, self._band_env, self._band_hit, self._band_pres,
                           self._band_fmean, self._band_fprev, self._band_armed, L.act_weights,
                           ONSET_DELAY_S, band, onset, act, sc)
-        beats = np.zeros((n, 2))
-        phase = np.zeros((n, 3))
+        beats = np.zeros((n, N_BEATS_OUT))
+        phase = np.zeros((n, N_PHASE_OUT))
         sp = self._space
         forward_kernel(act, t_end, self.hop_s, BEAT_DELAY_S, self._beat_region, ACT_POWER, OBS_LAMBDA,
                        SALIENCE_GAIN, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi, sp.tempo_weight,
                        self._alpha, self._heads, self._beat, self._act_hist, self._acf, self._sal_w,
-                       sc[:, 5], beats, phase)
+                       sc[:, K.SC_QUIET_S], beats, phase)
         self._collect_events(t_end, onset, beats, phase, logb[:, : L.n_low], flux)
         self._last = _LastHop(t_end=float(t_end[-1]), rms_db=float(td[-1, 0]), peak_db=float(td[-1, 1]),
                               band=band[-1].copy(), scalars=sc[-1].copy(), phase=phase[-1].copy(),
@@ -273,16 +274,16 @@ class StreamingAnalyzer:
         ev = self.events
         n = t_end.shape[0]
         ring_n = self._lowband_ring.shape[0]
-        fired = np.flatnonzero(onset[:, 0] > 0.0)
+        fired = np.flatnonzero(onset[:, K.ON_STRENGTH] > 0.0)
         if fired.size:
-            ev.onset_times_s.extend(onset[fired, 1].tolist())
+            ev.onset_times_s.extend(onset[fired, K.ON_TIME].tolist())
             ev.onset_emitted_s.extend(t_end[fired].tolist())
-            ev.onset_strength.extend(onset[fired, 0].tolist())
+            ev.onset_strength.extend(onset[fired, K.ON_STRENGTH].tolist())
         start = self._hop_index
         idx = np.arange(start, start + n) % ring_n
         self._lowband_ring[idx] = lowbands
         self._lowflux_ring[idx] = flux[:, 0] + flux[:, 1]
-        for j in np.flatnonzero(beats[:, 1] > 0.0):
+        for j in np.flatnonzero(beats[:, BO_FIRED] > 0.0):
             g = start + j
             seg_len = min(g - self._last_beat_hop, ring_n)
             if seg_len > 0 and self._last_beat_hop > 0:
@@ -296,12 +297,12 @@ class StreamingAnalyzer:
                 pos, meter, _ = self._downbeats.step(vec, min(1.0, hit / 4.0))
                 self._bar_pos_next = (pos + 1) % meter
             self._last_beat_hop = g
-            ev.beat_times_s.append(float(beats[j, 0]))
+            ev.beat_times_s.append(float(beats[j, BO_TIME]))
             ev.beat_emitted_s.append(float(t_end[j]))
             ev.beat_bar_position.append(int(self._bar_pos_next))
             ev.bar_count.append((ev.bar_count[-1] if ev.bar_count else 0) + (self._bar_pos_next == 0))
             ev.downbeat_confidence.append(float(self._downbeats.confidence))
-            ev.tempo_bpm.append(float(phase[j, 0]))
+            ev.tempo_bpm.append(float(phase[j, PH_BPM]))
         self._hop_index += n
 
     # ------------------------------------------------------------------ snapshots
@@ -315,7 +316,7 @@ class StreamingAnalyzer:
         recent = self._recent_raw.mean(axis=1)
         s: dict[str, float] = {"time": t, "rms_db": max(-120.0, last.rms_db), "peak_db": max(-120.0, last.peak_db)}
         s["silence"] = 0.0 if last.gate > 0.0 else 1.0
-        s["level"] = float(last.scalars[0])
+        s["level"] = float(last.scalars[K.SC_LEVEL])
         dt = max(0.0, t - last.t_end)
         for k, name in enumerate(BAND_NAMES):
             s[name] = float(last.band[k, 0])
@@ -324,8 +325,8 @@ class StreamingAnalyzer:
             s[f"{name}_presence"] = float(last.band[k, 3])
         s.update(self._onset_scalars(t))
         s.update(self._beat_scalars(t))
-        s["brightness"], s["voice"] = float(last.scalars[1]), float(last.scalars[2])
-        s["balance"], s["width"] = float(last.scalars[3]), float(last.scalars[4])
+        s["brightness"], s["voice"] = float(last.scalars[K.SC_BRIGHT]), float(last.scalars[K.SC_VOICE])
+        s["balance"], s["width"] = float(last.scalars[K.SC_BALANCE]), float(last.scalars[K.SC_WIDTH])
         s["pitch_hz"], s["pitch_confidence"] = self._pitch_now(recent, last.gate)
         return make_features(t, s, spectrum=self._spectrum64(), waveform=self._waveform(recent),
                              shadertoy_fft=self._shadertoy_fft().copy(),
@@ -342,7 +343,7 @@ class StreamingAnalyzer:
 
     def _beat_scalars(self, t: float) -> dict[str, float]:
         ph = self._last.phase
-        bpm, conf = float(ph[0]) if ph[0] > 0 else 120.0, float(ph[2])
+        bpm, conf = float(ph[PH_BPM]) if ph[PH_BPM] > 0 else 120.0, float(ph[PH_CONF])
         out = {"tempo_bpm": bpm, "tempo_confidence": conf}
         override = self._tempo_source(t) if self._tempo_source is not None else None
         if override is not None:
@@ -442,7 +443,7 @@ class _LastHop:
 
     @classmethod
     def empty(cls) -> "_LastHop":
-        return cls(0.0, -120.0, -120.0, np.zeros((6, 4)), np.zeros(8), np.array([120.0, 0.0, 0.0]),
+        return cls(0.0, -120.0, -120.0, np.zeros((6, 4)), np.zeros(K.N_SCALARS), np.array([120.0, 0.0, 0.0]),
                    np.zeros(1), -120.0, 0.0)
 
 

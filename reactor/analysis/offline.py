@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from reactor.analysis import kernels as K
 from reactor.analysis.analyzer import StreamingAnalyzer
+from reactor.analysis.beats import PH_BPM, PH_CONF
 from reactor.features import BAND_NAMES
 
 DOWNBEAT_MIN_CONFIDENCE = 0.3
@@ -150,7 +152,8 @@ def _collect(an: StreamingAnalyzer, *, duration_s: float) -> Analysis:
     empty = np.zeros(0)
     if rec:
         times, phase = rec["t"], rec["phase"]
-        level, bands, onset_curve = rec["scalars"][:, 0], rec["band"], rec["scalars"][:, 6]
+        level, bands = rec["scalars"][:, K.SC_LEVEL], rec["band"]
+        onset_curve = rec["scalars"][:, K.SC_ONSET_CURVE]
     else:
         times, phase = empty, np.zeros((0, 3))
         level, bands, onset_curve = empty, np.zeros((0, 6, 4)), empty
@@ -168,7 +171,7 @@ def _collect(an: StreamingAnalyzer, *, duration_s: float) -> Analysis:
         beat_times_s=beats, beat_emitted_s=emitted, downbeat_times_s=down,
         onset_times_s=np.array(ev.onset_times_s), onset_emitted_s=np.array(ev.onset_emitted_s),
         onset_strength=np.array(ev.onset_strength), times_s=times, level=level, bands=bands,
-        onset_curve=onset_curve, tempo_curve_bpm=phase[:, 0], tempo_confidence=phase[:, 2],
+        onset_curve=onset_curve, tempo_curve_bpm=phase[:, PH_BPM], tempo_confidence=phase[:, PH_CONF],
         repaired_samples=an.repaired_samples,
     )
 
