@@ -104,6 +104,8 @@ def beatnet_online(path):
     import types
 
     sys.modules.setdefault("pyaudio", types.ModuleType("pyaudio"))  # imported for its live mode only
+    if not hasattr(np, "in1d"):  # removed in numpy 2.4; BeatNet's particle filter still calls it
+        np.in1d = np.isin
     from BeatNet.BeatNet import BeatNet
 
     est = BeatNet(1, mode="online", inference_model="PF", plot=[], thread=False)
@@ -138,6 +140,9 @@ def main(argv):
             except ImportError as e:
                 print(f"note: {name} unavailable ({e})", file=sys.stderr)
                 broken.add(name)
+                continue
+            except Exception as e:  # one tracker failing must not lose the others' results
+                print(f"note: {name} failed on {wav}: {type(e).__name__}: {e}", file=sys.stderr)
                 continue
             r.pop("_mm", None)
             r = {k: (None if v is None else [float(x) for x in np.asarray(v).ravel()]) for k, v in r.items()}
