@@ -33,6 +33,9 @@ PRIOR_OCTAVES = 1.0
 """Width (octaves) of the log-normal tempo prior around the piece's own periodicity tempo."""
 PLACEMENT_S = 0.0025
 """Decoded beats sat 2.6 ms after the true beat (median, train split of the real-music set): removed."""
+QUIET_ACT = 0.05
+SILENT_S = 1.5
+"""A beat is kept only if the activation passes QUIET_ACT within SILENT_S of it."""
 SECTION_MIN_S = 8.0
 """Sections shorter than this are merged into their neighbours."""
 
@@ -261,6 +264,15 @@ def track_from_recording(rec: dict, *, hop_s: float, beat_delay_s: float, learne
     act = activation(rec, fps=fps, learned=learned)
     beats, tempo = decode_beats(act, fps=fps, beat_delay_s=beat_delay_s)
     t = np.asarray(rec["t"], float)
+    # no beats where nothing sounds: the decoder would run its grid through silence
+    raw = np.asarray(rec["act"], float)
+    w = max(1, int(round(SILENT_S * fps)))
+    c = np.concatenate([[0.0], np.cumsum(raw > QUIET_ACT)])
+    near = np.clip(np.searchsorted(t, beats + beat_delay_s), 0, t.size - 1)
+    busy = (c[np.minimum(near + w, t.size)] - c[np.maximum(near - w, 0)]) > 0
+    beats = beats[busy]
+    if beats.size < 2:
+        tempo = 0.0
     low = rec["flux"][:, 0] + rec["flux"][:, 1]
     idx = np.clip(np.searchsorted(t, beats + beat_delay_s), 0, t.size - 1)
     hit = np.array([low[max(0, i - 1):i + 3].max() for i in idx])
