@@ -5,6 +5,12 @@ For every dev track (``benchmarks/devset.py``) this runs, in the same process:
 - ``reactor``: ``reactor.analysis.offline.analyze_file`` (the causal streaming analyzer),
 - ``aubio``: ``aubio.tempo("default")`` beats + tempo and ``aubio.onset("hfc")`` (aubio's default),
 - ``aubio-sf``: ``aubio.onset("specflux")`` onsets,
+- ``reactor-la``: reactor's look-ahead (offline) mode, ``analyze_both`` from the same analyzer pass
+  (what ``reactor analyze`` and ``reactor render`` use for files; its beats are known in advance),
+- with ``--others PYTHON`` (a separate venv, see ``other_trackers.py``): ``madmom-on`` (online LSTM +
+  forward DBN), ``madmom-off`` (offline RNN + Viterbi DBN), ``essentia`` (BeatTrackerMultiFeature,
+  offline), ``beatnet`` (online particle filter); results are cached per track in
+  ``benchmarks/results/others/`` because they are slow (madmom online runs ~1-20x real time here).
 
 aubio fed hop by hop (1024/512 at 48 kHz) as a live user would, recording both the time it reports
 (``get_last_s()``) and the emission time (the end of the hop in which it reported the event).
@@ -13,7 +19,11 @@ after the song's final hit are not scored: the audio there is only a fading tail
 
 Usage::
 
-    python benchmarks/eval_analysis.py [--data DIR] [--tracks GLOB] [--only reactor,aubio] [--json PATH]
+    python benchmarks/eval_analysis.py [--set dev|real] [--split train|test|all] [--data DIR] [--tracks GLOB]
+        [--only reactor,aubio] [--others /work/venvs/bench/bin/python] [--json PATH]
+
+``--set real`` scores the real-music dev set (``realset.py``: Freedoom's composed MIDI, rendered
+and produced); ``--split`` picks its half (weights were chosen on ``train``; report ``test``).
 """
 
 from __future__ import annotations
@@ -35,7 +45,9 @@ HOP, WIN = 512, 1024
 BEAT_WINDOW_S, ONSET_WINDOW_S, TEMPO_TOL = 0.07, 0.05, 0.04
 TRIM_S = 5.0  # mir_eval.beat's default: beat trackers get 5 s to lock on
 END_SLACK_S = 0.1
-SYSTEMS = ("reactor", "aubio", "aubio-sf")
+SYSTEMS = ("reactor", "reactor-la", "aubio", "aubio-sf", "madmom-on", "madmom-off", "essentia", "beatnet")
+OTHERS = ("madmom-on", "madmom-off", "essentia", "beatnet")
+OTHERS_CACHE = Path(__file__).resolve().parent / "results" / "others"
 # (key, header, kind): kind "f" is 0..1, "ms" milliseconds
 METRICS = (
     ("beat_f", "beatF", "f"), ("beat_f_emit", "beatFe", "f"), ("cmlt", "CMLt", "f"), ("amlt", "AMLt", "f"),
@@ -109,14 +121,40 @@ def run_aubio(path: Path) -> dict[str, Estimates]:
     return out
 
 
-def run_reactor(path: Path, duration_s: float) -> Estimates:
-    """reactor's causal analyzer via ``reactor.analysis.offline.analyze_file``."""
-    from reactor.analysis.offline import analyze_file
+def run_reactor(path: Path, duration_s: float) -> dict[str, Estimates]:
+    """reactor's causal analyzer (``reactor``) and its look-ahead mode (``reactor-la``), one pass."""
+    from reactor.analysis.offline import analyze_both
+    from reactor.audio.decode import load_audio
 
+    clip = load_audio(str(path), sample_rate_hz=48000)
     t0 = time.perf_counter()
-    res = analyze_file(str(path))
+    causal, offline = analyze_both(clip.samples, sample_rate_hz=clip.sample_rate_hz)
     seconds = time.perf_counter() - t0
+    return {"reactor": _estimates(causal, duration_s, seconds), "reactor-la": _estimates(offline, duration_s, seconds)}
 
+
+def run_others(python: str, path: Path) -> dict[str, Estimates]:
+    """The other trackers' beats for one WAV, run in another interpreter (cached per track)."""
+    import subprocess
+
+    cache = OTHERS_CACHE / (path.name[:-4] + ".json")
+    if not cache.is_file():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        script = Path(__file__).resolve().parent / "other_trackers.py"
+        proc = subprocess.run([python, str(script), str(cache), str(path)], capture_output=True, text=True)
+        if proc.returncode != 0 or not cache.is_file():
+            print(f"note: other trackers failed on {path.name}: {proc.stderr.strip()[-300:]}", file=sys.stderr)
+            return {}
+    data = next(iter(json.loads(cache.read_text()).values()), {})
+    out = {}
+    for name, r in data.items():
+        arr = lambda k: None if r.get(k) is None else np.asarray(r[k], float)  # noqa: E731
+        out[name] = Estimates(beat_times_s=arr("beat_times_s"), beat_emitted_s=arr("beat_emitted_s"),
+                              downbeat_times_s=arr("downbeat_times_s"), seconds=float(r.get("seconds", 0.0)))
+    return out
+
+
+def _estimates(res, duration_s: float, seconds: float) -> Estimates:
     def arr(name: str, required: bool = True) -> np.ndarray | None:
         if not hasattr(res, name):
             if required:
@@ -126,8 +164,8 @@ def run_reactor(path: Path, duration_s: float) -> Estimates:
 
     # prefer the per-hop tempo series (``tempo_curve_bpm`` over ``times_s``) to the final scalar
     bpm = arr("tempo_curve_bpm", False)
-    if bpm is None or bpm.size == 0:
-        bpm = arr("tempo_bpm")
+    if bpm is None or bpm.size == 0 or getattr(res, "mode", "causal") == "offline":
+        bpm = np.array([float(res.tempo_bpm)])
     times = next((arr(n, False) for n in ("tempo_times_s", "times_s", "frame_times_s", "time_s")
                   if hasattr(res, n) and np.size(getattr(res, n)) == bpm.size), None)
     if times is None:  # a scalar tempo holds throughout; a bare series is assumed evenly spaced
@@ -215,12 +253,12 @@ def print_tables(results: dict[str, dict[str, dict[str, float]]], systems: list[
     name_w = max([len(n) for n in results] + [5])
     print(LEGEND)
     headers = " ".join(f"{h:>{w}s}" for (_, h, _), w in zip(METRICS, widths))
-    print(f"\n{'track':{name_w}s} {'system':8s} {headers}")
+    print(f"\n{'track':{name_w}s} {'system':10s} {headers}")
     for name, per_sys in results.items():
         for s in systems:
             if s in per_sys:
                 cells = (_fmt(per_sys[s][k], kind) for k, _, kind in METRICS)
-                print(f"{name:{name_w}s} {s:8s} " + " ".join(f"{c:>{w}s}" for c, w in zip(cells, widths)))
+                print(f"{name:{name_w}s} {s:10s} " + " ".join(f"{c:>{w}s}" for c, w in zip(cells, widths)))
     summary: dict = {}
     for s in systems:
         summary[s] = {}
@@ -253,6 +291,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of NAME.wav + NAME.truth.json (default: %(default)s, built if missing)")
     parser.add_argument("--tracks", default="*", help="glob(s) of track names, comma-separated")
     parser.add_argument("--only", default="reactor,aubio", help="systems: reactor, aubio (comma-separated)")
+    parser.add_argument("--set", choices=("dev", "real"), default="dev",
+                        help="dev: code-made grooves (devset.py); real: composed music (realset.py)")
+    parser.add_argument("--split", choices=("train", "test", "all"), default="all",
+                        help="real set only: which half to score (default all; both halves are reported)")
+    parser.add_argument("--others", metavar="PYTHON", help="interpreter with madmom/essentia/BeatNet (other_trackers.py)")
     parser.add_argument("--json", type=Path, help="also save all scores here")
     args = parser.parse_args(argv)
     wanted = {s.strip() for s in args.only.split(",") if s.strip()}
@@ -260,7 +303,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --only takes reactor and/or aubio, got {args.only!r}", file=sys.stderr)
         return 2
     globs = [g.strip() for g in args.tracks.split(",") if g.strip()]
-    if args.data.resolve() == (here / "data" / "devset").resolve():
+    if args.set == "real" and args.data.resolve() == (here / "data" / "devset").resolve():
+        args.data = here / "data" / "realset"
+        sys.path.insert(0, str(here))
+        import realset
+
+        try:
+            realset.build_realset(args.data, pattern=args.tracks, log=lambda m: None)
+        except realset.devset.DevsetError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+    elif args.data.resolve() == (here / "data" / "devset").resolve():
         sys.path.insert(0, str(here))
         import devset  # the sibling script; building is idempotent and quick when up to date
 
@@ -271,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     truths = sorted(p for p in args.data.glob("*.truth.json")
                     if any(fnmatch.fnmatch(p.name[: -len(".truth.json")], g) for g in globs))
+    if args.split != "all":
+        truths = [p for p in truths if json.loads(p.read_text()).get("split", "train") == args.split]
     if not truths:
         print(f"error: {args.data}: no NAME.truth.json matches {args.tracks!r}", file=sys.stderr)
         return 2
@@ -283,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             print(f"note: reactor analyzer not importable ({e}); scoring aubio only", file=sys.stderr)
             wanted.discard("reactor")
-    systems = [s for s in SYSTEMS if s in wanted or (s == "aubio-sf" and "aubio" in wanted)]
+    systems = [s for s in SYSTEMS if s in wanted or (s == "aubio-sf" and "aubio" in wanted)
+               or (s == "reactor-la" and "reactor" in wanted) or (s in OTHERS and args.others)]
     results: dict[str, dict[str, dict[str, float]]] = {}
     warnings.filterwarnings("ignore", module="mir_eval")  # empty-estimate warnings; scored as 0
     for path in truths:
@@ -294,10 +350,12 @@ def main(argv: list[str] | None = None) -> int:
             est.update(run_aubio(wav))
         if "reactor" in wanted:
             try:
-                est["reactor"] = run_reactor(wav, truth.get("audio_duration_s", truth["music_end_s"]))
+                est.update(run_reactor(wav, truth.get("audio_duration_s", truth["music_end_s"])))
             except ReactorError as e:  # a user-facing error (unreadable file...): one line, exit 2
                 print(f"error: {e}", file=sys.stderr)
                 return 2
+        if args.others:
+            est.update(run_others(args.others, wav))
         results[truth["name"]] = {s: score(truth, e) for s, e in est.items()}
         print(f"scored {truth['name']}", file=sys.stderr)
     summary = print_tables(results, systems)

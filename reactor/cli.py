@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--csv", metavar="PATH", help="write a spotting list (time, kind, strength)")
     a.add_argument("--labels", metavar="PATH", help="write an Audacity label track")
     a.add_argument("--plot", metavar="PNG", help="write a plot of the analysis")
+    a.add_argument("--causal", action="store_true",
+                   help="beats as a live show knows them (default: decoded with the whole file known)")
 
     r = sub.add_parser("render", help="render an audio-reactive clip with its sound")
     _add_audio_args(r)
@@ -52,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quality", choices=("draft", "normal", "high", "lossless"), default="normal")
     r.add_argument("--codec", choices=("h264", "hevc", "prores"), default="h264")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--causal", action="store_true",
+                   help="beat phase from the live tracker (default: from the whole file, looked ahead)")
 
     b = sub.add_parser("batch", help="render a catalogue of clips (JOBS.toml or --audio-dir), locally or on Ray")
     b.add_argument("jobs", nargs="?", metavar="JOBS.toml", help="jobs file: defaults at the top, one [[job]] per clip")
@@ -184,7 +188,7 @@ def _cmd_analyze(args) -> int:
     from reactor.analysis.offline import analyze_clip
 
     clip, name = clip_from_args(args)
-    result = analyze_clip(clip)
+    result = analyze_clip(clip, mode="causal" if args.causal else "offline")
     if clip.repaired:
         from dataclasses import replace
 
@@ -214,9 +218,14 @@ def _cmd_render(args) -> int:
     mouth = parse_region(args.mouth, "--mouth") if args.mouth else None
     image, depth, preset = prepare_images(preset, width_px=width, height_px=height, image_path=args.image,
                                           depth_path=args.depth, fit=args.fit, mouth=mouth, demo=args.demo)
+    source = None
+    if not args.causal:  # beat phase and bar from the whole file (look-ahead)
+        from reactor.analysis.lookahead import offline_tempo_source
+
+        source = offline_tempo_source(clip)
     result = render_clip(clip, preset=preset, out_path=args.output, width_px=width, height_px=height,
                          fps=args.fps, image=image, depth=depth, quality=args.quality, codec=args.codec,
-                         progress=not args.no_progress)
+                         progress=not args.no_progress, tempo_source=source)
     verb = "stopped early; wrote a playable partial clip" if result.aborted else "wrote"
     print(f"{verb} {result.path}: {result.frames} frames, {result.duration_s:.2f} s, "
           f"{width}x{height} @ {args.fps:g} fps, preset {preset.name} ({preset.scene}), "

@@ -29,7 +29,8 @@ class RenderResult:
 
 def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, fps: float,
                 image=None, depth=None, quality: str = "normal", codec: str = "h264",
-                progress: bool = True, threaded: bool = True, ctx=None, sinks=()) -> RenderResult:
+                progress: bool = True, threaded: bool = True, ctx=None, sinks=(),
+                tempo_source=None) -> RenderResult:
     """Render ``clip`` with ``preset`` into ``out_path`` (audio muxed in). Ctrl-C keeps a partial clip.
 
     Parameters
@@ -53,6 +54,9 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
         A context to draw with; None: a headless one made (and released) here.
     sinks : sequence of FrameSink
         Further sinks given every frame after the clip (closed here, or aborted on error).
+    tempo_source : callable, optional
+        A tempo override for the analyzer (``StreamingAnalyzer.set_tempo_source``), e.g. the
+        look-ahead track of ``reactor.analysis.lookahead.offline_tempo_source``; None: causal.
     """
     import time
 
@@ -79,8 +83,9 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
         renderer = Renderer(ctx, preset.render_scene(), width_px=width_px, height_px=height_px, image=image, depth=depth)
         renderer.sample_rate_hz = float(clip.sample_rate_hz)  # iSampleRate of Shadertoy scenes
         warm_up()  # compile analysis kernels before the first frame, not during it
-        engine = Engine(analyzer=StreamingAnalyzer(sample_rate_hz=clip.sample_rate_hz, channels=channels),
-                        modulator=Modulator(preset), renderer=renderer)
+        analyzer = StreamingAnalyzer(sample_rate_hz=clip.sample_rate_hz, channels=channels)
+        analyzer.set_tempo_source(tempo_source)  # None: the causal tracker
+        engine = Engine(analyzer=analyzer, modulator=Modulator(preset), renderer=renderer)
         video.write_audio(clip.samples)
         bar = Progress(n_frames, fps=fps) if progress else None
         t0 = time.perf_counter()

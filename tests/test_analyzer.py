@@ -243,3 +243,26 @@ def test_bar_count_counts_the_downbeats_so_far():
         expected = sum(1 for p in ev.beat_bar_position[:k] if p == 0)
         assert f["bar_count"] == expected
     assert snaps[-1]["bar_count"] >= 8
+
+
+def test_snapshot_is_a_pure_read():
+    """Two snapshots at the same time are equal, and snapshotting more often than processing
+    (as a live show at 144 Hz does) leaves the render's results unchanged."""
+    g = signals.groove(bpm=120.0, bars=3)
+    x = g.samples
+    an, snaps = run(x, snap_fps=60.0)
+    again = an.snapshot(snaps[-1].time_s)
+    last = snaps[-1]
+    assert again.scalars == last.scalars
+    for name in ("spectrum", "waveform", "shadertoy_fft", "shadertoy_wave"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(last, name))
+    # the same audio in 100-sample blocks, with three snapshots after each block
+    busy = StreamingAnalyzer(sample_rate_hz=SR, channels=x.shape[1])
+    for i in range(0, int(snaps[-1].time_s * SR), 100):
+        busy.process(x[i:min(i + 100, int(round(snaps[-1].time_s * SR)))])
+        for _ in range(3):
+            busy.snapshot()
+    ref = busy.snapshot(last.time_s)
+    np.testing.assert_array_equal(ref.shadertoy_fft, last.shadertoy_fft)
+    for k in ("level", "bass", "tempo_bpm", "beat_phase", "onset"):
+        assert ref[k] == pytest.approx(last[k], abs=1e-9), k

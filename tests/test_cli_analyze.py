@@ -14,7 +14,8 @@ from reactor.audio.demo import demo_truth
 from tests import signals
 
 JSON_KEYS = {"tempo_bpm", "beat_times_s", "beat_emitted_s", "downbeat_times_s", "onset_times_s",
-             "onset_emitted_s", "duration_s", "sample_rate_hz", "hop_s"}
+             "onset_emitted_s", "duration_s", "sample_rate_hz", "hop_s", "mode", "beats_per_bar", "sections_s",
+             "drops_s"}
 
 
 def reactor(*args, timeout=300):

@@ -18,10 +18,11 @@ import numpy as np
 import scipy.fft
 
 from reactor.analysis import kernels as K
-from reactor.analysis.beats import B_LAST_BEAT, B_PHASE_REF, COMB, N_BEAT_STATE, forward_kernel, make_state_space
+from reactor.analysis.beats import (B_LAST_BEAT, B_PHASE_REF, BO_FIRED, BO_TIME, COMB, N_BEAT_STATE, N_BEATS_OUT,
+                                    N_PHASE_OUT, PH_BPM, PH_CONF, forward_kernel, make_state_space)
 from reactor.analysis.downbeats import DownbeatTracker
 from reactor.analysis.spectral import SpectralLayout, make_layout
-from reactor.analysis.webaudio import FFT_SIZE, WebAudioAnalyser
+from reactor.analysis.webaudio import FFT_SIZE, FRAME_HZ, WebAudioAnalyser
 from reactor.features import BAND_NAMES, SPECTRUM_BINS, WAVEFORM_SAMPLES, Features, make_features
 
 HOP_SAMPLES_48K = 512
@@ -46,8 +47,12 @@ OBS_LAMBDA = 16.0
 SALIENCE_GAIN = 0.25
 """Weight of the autocorrelation tempo salience against the beat-by-beat evidence."""
 
-TempoSource = Callable[[float], "tuple[float, float, int] | None"]
-"""A tempo override: ``source(time_s) -> (bpm, beat_phase, beat_count)`` or None to defer."""
+_WA_TICKS = 180
+"""Shadertoy-row smoothing ticks kept for a late read (0.8**180 = 1e-17)."""
+
+TempoSource = Callable[[float], "tuple | None"]
+"""A tempo override: ``source(time_s) -> (bpm, beat_phase, beat_count)`` or None to defer; a source
+that knows the bar adds ``beats_per_bar, position_in_bar`` (0 = downbeat) and may add ``bar_count``."""
 
 
 @dataclass
@@ -145,6 +150,9 @@ class StreamingAnalyzer:
         self._hop_index = 0
         self._last = _LastHop.empty()
         self._webaudio = WebAudioAnalyser()
+        self._wa_period = max(1, int(round(self.sample_rate_hz / FRAME_HZ)))
+        self._wa_tick = 0  # last tick folded into the smoothing
+        self._mono_ring = np.zeros(_WA_TICKS * self._wa_period + FFT_SIZE, dtype=np.float32)
         self._pitch = None
         self._chunks: list[dict[str, np.ndarray]] = []
 
@@ -177,6 +185,7 @@ class StreamingAnalyzer:
             bad = ~np.isfinite(x)
             self.repaired_samples += int(bad.sum())
             x = np.where(bad, np.float32(0.0), x)
+        self._keep_mono(x)
         self._samples_in += x.shape[0]
         keep = min(FFT_SIZE, x.shape[0])
         self._recent_raw = np.concatenate([self._recent_raw[keep:], x[-keep:]])
@@ -188,6 +197,37 @@ class StreamingAnalyzer:
         pend = pend[n_hops * H:]
         self._pending = pend.copy()
         return n_hops
+
+    def _keep_mono(self, x: np.ndarray) -> None:
+        """Append the block's mono downmix to the ring the Shadertoy row is computed from."""
+        ring = self._mono_ring
+        R = ring.shape[0]
+        m = x.mean(axis=1) if x.shape[1] > 1 else x[:, 0]
+        if m.shape[0] >= R:
+            m = m[-R:]
+        start = (self._samples_in + x.shape[0] - m.shape[0]) % R
+        k = min(m.shape[0], R - start)
+        ring[start:start + k] = m[:k]
+        ring[:m.shape[0] - k] = m[k:]
+
+    def _shadertoy_fft(self) -> np.ndarray:
+        """The Web Audio row as of the latest ``FRAME_HZ`` tick of consumed audio.
+
+        The smoothing steps once per tick at fixed sample positions, so it is a function of the
+        samples consumed only; the FFTs are done here, lazily, and cached (reading twice, or
+        reading at any rate, gives the same row). Ticks more than ``_WA_TICKS`` back weigh
+        < 0.8**180 (1e-17) and are dropped."""
+        period = self._wa_period
+        now = self._samples_in // period
+        if now > self._wa_tick:
+            first = max(self._wa_tick + 1, now - _WA_TICKS + 1)
+            R = self._mono_ring.shape[0]
+            ends = np.arange(first, now + 1) * period
+            if ends.size:
+                idx = (ends[:, None] - FFT_SIZE + np.arange(FFT_SIZE)[None, :]) % R
+                self._webaudio.advance(self._mono_ring[idx])
+            self._wa_tick = now
+        return self._webaudio.fft_row()
 
     def _run_hops(self, x: np.ndarray) -> None:
         L, H = self.layout, self.hop_samples
@@ -207,20 +247,20 @@ class StreamingAnalyzer:
         K.spectral_kernel(spec, L.mag_scale, L.lb_edges, L.logband_named, L.nb_edges, L.bin_log2f,
                           L.voice_lo, L.voice_hi, self._prev_log, flux, bpow, cent, voiced, logb)
         band = np.zeros((n, 6, 4))
-        onset = np.zeros((n, 2))
+        onset = np.zeros((n, K.N_ONSET))
         act = np.zeros(n)
-        sc = np.zeros((n, 8))
+        sc = np.zeros((n, K.N_SCALARS))
         K.dynamics_kernel(t_end, self.hop_s, td, bpow, flux, cent, voiced, self.gate_db,
                           self._dyn, self._band_ref, self._band_env, self._band_hit, self._band_pres,
                           self._band_fmean, self._band_fprev, self._band_armed, L.act_weights,
                           ONSET_DELAY_S, band, onset, act, sc)
-        beats = np.zeros((n, 2))
-        phase = np.zeros((n, 3))
+        beats = np.zeros((n, N_BEATS_OUT))
+        phase = np.zeros((n, N_PHASE_OUT))
         sp = self._space
         forward_kernel(act, t_end, self.hop_s, BEAT_DELAY_S, self._beat_region, ACT_POWER, OBS_LAMBDA,
                        SALIENCE_GAIN, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi, sp.tempo_weight,
                        self._alpha, self._heads, self._beat, self._act_hist, self._acf, self._sal_w,
-                       sc[:, 5], beats, phase)
+                       sc[:, K.SC_QUIET_S], beats, phase)
         self._collect_events(t_end, onset, beats, phase, logb[:, : L.n_low], flux)
         self._last = _LastHop(t_end=float(t_end[-1]), rms_db=float(td[-1, 0]), peak_db=float(td[-1, 1]),
                               band=band[-1].copy(), scalars=sc[-1].copy(), phase=phase[-1].copy(),
@@ -228,22 +268,22 @@ class StreamingAnalyzer:
                               ref_db=float(self._dyn[K.S_REF_DB]), gate=float(self._dyn[K.S_GATE]))
         if self._record:
             self._chunks.append({"t": t_end, "rms_db": td[:, 0], "peak_db": td[:, 1], "band": band,
-                                 "scalars": sc, "act": act, "phase": phase})
+                                 "scalars": sc, "act": act, "phase": phase, "flux": flux})
 
     def _collect_events(self, t_end, onset, beats, phase, lowbands, flux) -> None:
         ev = self.events
         n = t_end.shape[0]
         ring_n = self._lowband_ring.shape[0]
-        fired = np.flatnonzero(onset[:, 0] > 0.0)
+        fired = np.flatnonzero(onset[:, K.ON_STRENGTH] > 0.0)
         if fired.size:
-            ev.onset_times_s.extend(onset[fired, 1].tolist())
+            ev.onset_times_s.extend(onset[fired, K.ON_TIME].tolist())
             ev.onset_emitted_s.extend(t_end[fired].tolist())
-            ev.onset_strength.extend(onset[fired, 0].tolist())
+            ev.onset_strength.extend(onset[fired, K.ON_STRENGTH].tolist())
         start = self._hop_index
         idx = np.arange(start, start + n) % ring_n
         self._lowband_ring[idx] = lowbands
         self._lowflux_ring[idx] = flux[:, 0] + flux[:, 1]
-        for j in np.flatnonzero(beats[:, 1] > 0.0):
+        for j in np.flatnonzero(beats[:, BO_FIRED] > 0.0):
             g = start + j
             seg_len = min(g - self._last_beat_hop, ring_n)
             if seg_len > 0 and self._last_beat_hop > 0:
@@ -257,23 +297,26 @@ class StreamingAnalyzer:
                 pos, meter, _ = self._downbeats.step(vec, min(1.0, hit / 4.0))
                 self._bar_pos_next = (pos + 1) % meter
             self._last_beat_hop = g
-            ev.beat_times_s.append(float(beats[j, 0]))
+            ev.beat_times_s.append(float(beats[j, BO_TIME]))
             ev.beat_emitted_s.append(float(t_end[j]))
             ev.beat_bar_position.append(int(self._bar_pos_next))
             ev.bar_count.append((ev.bar_count[-1] if ev.bar_count else 0) + (self._bar_pos_next == 0))
             ev.downbeat_confidence.append(float(self._downbeats.confidence))
-            ev.tempo_bpm.append(float(phase[j, 0]))
+            ev.tempo_bpm.append(float(phase[j, PH_BPM]))
         self._hop_index += n
 
     # ------------------------------------------------------------------ snapshots
     def snapshot(self, time_s: float | None = None) -> Features:
-        """The features at ``time_s`` (default: the latest sample), as one frozen value."""
+        """The features at ``time_s`` (default: the latest sample), as one frozen value.
+
+        A pure read: state advances only in ``process``, so snapshotting more often than
+        processing (or twice at the same time) changes nothing."""
         t = self.time_s if time_s is None else float(time_s)
         last = self._last
         recent = self._recent_raw.mean(axis=1)
         s: dict[str, float] = {"time": t, "rms_db": max(-120.0, last.rms_db), "peak_db": max(-120.0, last.peak_db)}
         s["silence"] = 0.0 if last.gate > 0.0 else 1.0
-        s["level"] = float(last.scalars[0])
+        s["level"] = float(last.scalars[K.SC_LEVEL])
         dt = max(0.0, t - last.t_end)
         for k, name in enumerate(BAND_NAMES):
             s[name] = float(last.band[k, 0])
@@ -282,12 +325,12 @@ class StreamingAnalyzer:
             s[f"{name}_presence"] = float(last.band[k, 3])
         s.update(self._onset_scalars(t))
         s.update(self._beat_scalars(t))
-        s["brightness"], s["voice"] = float(last.scalars[1]), float(last.scalars[2])
-        s["balance"], s["width"] = float(last.scalars[3]), float(last.scalars[4])
+        s["brightness"], s["voice"] = float(last.scalars[K.SC_BRIGHT]), float(last.scalars[K.SC_VOICE])
+        s["balance"], s["width"] = float(last.scalars[K.SC_BALANCE]), float(last.scalars[K.SC_WIDTH])
         s["pitch_hz"], s["pitch_confidence"] = self._pitch_now(recent, last.gate)
-        fft_row, wave_row = self._webaudio.step(recent)
         return make_features(t, s, spectrum=self._spectrum64(), waveform=self._waveform(recent),
-                             shadertoy_fft=fft_row, shadertoy_wave=wave_row)
+                             shadertoy_fft=self._shadertoy_fft().copy(),
+                             shadertoy_wave=self._webaudio.wave_row(recent))
 
     def _onset_scalars(self, t: float) -> dict[str, float]:
         ev = self.events
@@ -300,16 +343,21 @@ class StreamingAnalyzer:
 
     def _beat_scalars(self, t: float) -> dict[str, float]:
         ph = self._last.phase
-        bpm, conf = float(ph[0]) if ph[0] > 0 else 120.0, float(ph[2])
+        bpm, conf = float(ph[PH_BPM]) if ph[PH_BPM] > 0 else 120.0, float(ph[PH_CONF])
         out = {"tempo_bpm": bpm, "tempo_confidence": conf}
         override = self._tempo_source(t) if self._tempo_source is not None else None
         if override is not None:
-            obpm, ophase, ocount = override  # pulse decays over a quarter beat, as the detector's
+            # (bpm, phase, count) or (bpm, phase, count, beats_per_bar, position_in_bar)
+            obpm, ophase, ocount = override[:3]
+            per_bar, pos = (int(override[3]), int(override[4])) if len(override) >= 5 else (4, int(ocount) % 4)
+            known = len(override) >= 5
+            # pulse decays over a quarter beat, as the detector's
             out.update(tempo_bpm=float(obpm), tempo_confidence=1.0, beat_phase=float(ophase) % 1.0,
                        beat_count=float(ocount), beat_pulse=float(np.exp(-4.0 * (ophase % 1.0))))
-            out.update(bar_phase=((ocount % 4) + ophase % 1.0) / 4.0, beats_per_bar=4.0,
-                       downbeat_pulse=out["beat_pulse"] if ocount % 4 == 0 else 0.0,
-                       downbeat_confidence=0.0, bar_count=float(ocount // 4))
+            out.update(bar_phase=(pos % per_bar + ophase % 1.0) / per_bar, beats_per_bar=float(per_bar),
+                       downbeat_pulse=out["beat_pulse"] if pos % per_bar == 0 else 0.0,
+                       downbeat_confidence=1.0 if known else 0.0,
+                       bar_count=float(ocount // per_bar) if not known else float(self._bars_of(override)))
             return out
         ev = self.events
         # beats emitted ahead of time count only once their time has come
@@ -334,6 +382,14 @@ class StreamingAnalyzer:
                    beats_per_bar=float(meter), downbeat_pulse=pulse if pos == 0 else 0.0,
                    downbeat_confidence=dconf, bar_count=float(ev.bar_count[k - 1]))
         return out
+
+    @staticmethod
+    def _bars_of(override) -> int:
+        """Bars started up to this beat, for a source that reports bar positions: extra field 5
+        when given, else the beat count over the bar length (exact for a steady meter)."""
+        if len(override) >= 6:
+            return int(override[5])
+        return int(override[2]) // max(1, int(override[3])) + (1 if int(override[4]) == 0 else 0)
 
     def _spectrum64(self) -> np.ndarray:
         L = self.layout
@@ -387,7 +443,7 @@ class _LastHop:
 
     @classmethod
     def empty(cls) -> "_LastHop":
-        return cls(0.0, -120.0, -120.0, np.zeros((6, 4)), np.zeros(8), np.array([120.0, 0.0, 0.0]),
+        return cls(0.0, -120.0, -120.0, np.zeros((6, 4)), np.zeros(K.N_SCALARS), np.array([120.0, 0.0, 0.0]),
                    np.zeros(1), -120.0, 0.0)
 
 

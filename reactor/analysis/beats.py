@@ -31,7 +31,17 @@ B_ACT_MEAN = 6  # slow mean of the activation (removed before autocorrelation)
 B_HOP = 7  # hops processed (ring index of the activation history)
 B_MAP_TEMPO = 8  # index of the most likely tempo at the last hop
 B_TOT_OVER_BEST = 9  # total mass / best state's mass at the last full pass
-N_BEAT_STATE = 10
+N_BEAT_STATE = B_TOT_OVER_BEST + 1
+
+# Columns of ``forward_kernel``'s outputs: ``out_beats`` (n, N_BEATS_OUT) and ``out_phase``
+# (n, N_PHASE_OUT, recorded as ``rec["phase"]``).
+BO_TIME = 0  # predicted time of the emitted beat, s
+BO_FIRED = 1  # 1 in the hop where a beat is emitted
+N_BEATS_OUT = 2
+PH_BPM = 0  # tempo of the most likely state
+PH_PHASE = 1  # beat phase 0..1 at the hop end
+PH_CONF = 2  # confidence 0..1
+N_PHASE_OUT = 3
 COMB = 4  # multiples of the beat interval summed by the tempo salience
 
 
@@ -255,8 +265,8 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
         if ttb_map >= N:
             next_beat -= period
         beat_state[B_PHASE_REF] = next_beat
-        out_beats[t, 0] = 0.0
-        out_beats[t, 1] = 0.0
+        out_beats[t, BO_TIME] = 0.0
+        out_beats[t, BO_FIRED] = 0.0
         ph = 1.0 - (next_beat - now) / period
         ph -= np.floor(ph)
         # Emit the beat in the last hop before it happens (predicted, not late).
@@ -271,10 +281,10 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
                 emit = b
         beat_state[B_PREV_PHASE] = ph
         if emit > -1.0 and conf > 0.15:
-            out_beats[t, 0] = emit
-            out_beats[t, 1] = 1.0
+            out_beats[t, BO_TIME] = emit
+            out_beats[t, BO_FIRED] = 1.0
             beat_state[B_LAST_BEAT] = emit
             beat_state[B_COUNT] += 1.0
-        out_phase[t, 0] = 60.0 * fps / N
-        out_phase[t, 1] = ph - np.floor(ph)
-        out_phase[t, 2] = conf
+        out_phase[t, PH_BPM] = 60.0 * fps / N
+        out_phase[t, PH_PHASE] = ph - np.floor(ph)
+        out_phase[t, PH_CONF] = conf

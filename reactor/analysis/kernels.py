@@ -33,7 +33,24 @@ S_WIDTH = 13  # smoothed width
 S_ACTIVE = 14  # seconds since the last strong activation (for beat confidence)
 S_MASK = 15  # decaying envelope of recent onset-function peaks (post-attack masking)
 S_VFLOOR = 16  # speech-band floor (follows minima fast, rises slowly), dB
-N_DYN = 18
+N_DYN = S_VFLOOR + 1  # one past the highest index: a new entry goes here and moves this
+
+# Columns of the per-hop scalar outputs of ``dynamics_kernel`` (``out_scalars``; the analyzer's
+# recording keeps them as ``rec["scalars"]``). Read them by these names, never by number.
+SC_LEVEL = 0  # smoothed normalized level 0..1
+SC_BRIGHT = 1  # smoothed brightness 0..1
+SC_VOICE = 2  # voice envelope 0..1
+SC_BALANCE = 3  # smoothed stereo balance -1..1
+SC_WIDTH = 4  # smoothed stereo width 0..1
+SC_QUIET_S = 5  # seconds since the last strong activation (beat confidence fades after it)
+SC_ONSET_CURVE = 6  # onset function scaled by its running max, 0..1
+SC_ODF = 7  # raw (gated) onset function
+N_SCALARS = SC_ODF + 1
+
+# Columns of ``out_onset``: strength (0 where none fired) and event time.
+ON_STRENGTH = 0
+ON_TIME = 1
+N_ONSET = 2
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
@@ -295,12 +312,12 @@ def dynamics_kernel(t_end, hop_s, td, band_pow, flux_named, centroid, voiced,
         # The mask follows recent peaks and decays in ~60 ms, so the tail of one hit (a kick's
         # falling pitch, a ringing snare) cannot fire a second onset.
         thr = max(1.5 * mean + 0.08 * omax + 0.3, 0.7 * state[S_MASK])
-        out_onset[t, 0] = 0.0
-        out_onset[t, 1] = 0.0
+        out_onset[t, ON_STRENGTH] = 0.0
+        out_onset[t, ON_TIME] = 0.0
         since = t_end[t] - state[S_LAST_ONSET]
         if state[S_ARMED] > 0.0 and odf > thr and odf > state[S_ODF_PREV] and since > 0.03:
-            out_onset[t, 0] = min(1.0, max(0.05, odf / (omax + 1e-9)))
-            out_onset[t, 1] = t_end[t] - c_onset_s
+            out_onset[t, ON_STRENGTH] = min(1.0, max(0.05, odf / (omax + 1e-9)))
+            out_onset[t, ON_TIME] = t_end[t] - c_onset_s
             state[S_LAST_ONSET] = t_end[t]
             state[S_ARMED] = 0.0
         elif odf < thr or odf < state[S_ODF_PREV] * 0.7:
@@ -347,14 +364,14 @@ def dynamics_kernel(t_end, hop_s, td, band_pow, flux_named, centroid, voiced,
         wid = min(1.0, 2.0 * s2 / (m2 + s2)) if (m2 + s2) > 1e-12 else 0.0
         state[S_BAL] = _one_pole(state[S_BAL], bal * gate, 0.1, 0.1, dt)
         state[S_WIDTH] = _one_pole(state[S_WIDTH], wid * gate, 0.1, 0.1, dt)
-        out_scalars[t, 0] = state[S_LEVEL]
-        out_scalars[t, 1] = state[S_BRIGHT]
-        out_scalars[t, 2] = state[S_VOICE]
-        out_scalars[t, 3] = state[S_BAL]
-        out_scalars[t, 4] = state[S_WIDTH]
-        out_scalars[t, 5] = state[S_ACTIVE]
-        out_scalars[t, 6] = min(1.0, odf / (state[S_ODF_MAX] + 1e-9))
-        out_scalars[t, 7] = odf
+        out_scalars[t, SC_LEVEL] = state[S_LEVEL]
+        out_scalars[t, SC_BRIGHT] = state[S_BRIGHT]
+        out_scalars[t, SC_VOICE] = state[S_VOICE]
+        out_scalars[t, SC_BALANCE] = state[S_BAL]
+        out_scalars[t, SC_WIDTH] = state[S_WIDTH]
+        out_scalars[t, SC_QUIET_S] = state[S_ACTIVE]
+        out_scalars[t, SC_ONSET_CURVE] = min(1.0, odf / (state[S_ODF_MAX] + 1e-9))
+        out_scalars[t, SC_ODF] = odf
 
 
 @njit(cache=True, error_model="numpy")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from reactor.analysis import kernels as K
 from reactor.analysis.analyzer import StreamingAnalyzer
+from reactor.analysis.beats import PH_BPM, PH_CONF
 from reactor.features import BAND_NAMES
 
 DOWNBEAT_MIN_CONFIDENCE = 0.3
@@ -40,6 +42,10 @@ class Analysis:
     tempo_curve_bpm: np.ndarray  # (n,)
     tempo_confidence: np.ndarray  # (n,)
     repaired_samples: int = 0
+    mode: str = "causal"  # "causal": what a live show knows; "offline": beats decoded with look-ahead
+    beats_per_bar: int = 4
+    sections_s: np.ndarray = field(default_factory=lambda: np.zeros(1))  # section starts (offline)
+    drops_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def to_json_dict(self) -> dict:
         """Exactly the keys of ``reactor analyze --json`` (times rounded to 0.1 ms)."""
@@ -57,6 +63,10 @@ class Analysis:
             "duration_s": round(float(self.duration_s), 6),
             "sample_rate_hz": int(self.sample_rate_hz),
             "hop_s": round(float(self.hop_s), 9),
+            "mode": self.mode,
+            "beats_per_bar": int(self.beats_per_bar),
+            "sections_s": r(self.sections_s),
+            "drops_s": r(self.drops_s),
         }
 
     def band_envelope(self, name: str) -> np.ndarray:
@@ -64,29 +74,67 @@ class Analysis:
         return self.bands[:, BAND_NAMES.index(name), 1]
 
 
-def analyze_samples(samples: np.ndarray, *, sample_rate_hz: int, block_samples: int = 65536) -> Analysis:
-    """Run the streaming analyzer over ``samples`` (n,) or (n, channels) in fixed blocks."""
+MODES = ("causal", "offline")
+
+
+def analyze_samples(samples: np.ndarray, *, sample_rate_hz: int, block_samples: int = 65536,
+                    mode: str = "causal") -> Analysis:
+    """Run the streaming analyzer over ``samples`` (n,) or (n, channels) in fixed blocks.
+
+    ``mode="offline"`` replaces the causal beats, downbeats and tempo by the look-ahead track
+    (``lookahead.track_from_recording``: the same state space decoded over the whole clip) and
+    adds sections; onsets and curves are the causal analyzer's in both modes. Offline beats are
+    known before the audio plays, so their emission times equal their times.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    causal, an = _causal(samples, sample_rate_hz=sample_rate_hz, block_samples=block_samples)
+    return _with_lookahead(causal, an) if mode == "offline" else causal
+
+
+def analyze_both(samples: np.ndarray, *, sample_rate_hz: int, block_samples: int = 65536) -> tuple[Analysis, Analysis]:
+    """The causal and the offline analysis from one pass of the analyzer (for side-by-side scoring)."""
+    causal, an = _causal(samples, sample_rate_hz=sample_rate_hz, block_samples=block_samples)
+    return causal, _with_lookahead(causal, an)
+
+
+def _causal(samples, *, sample_rate_hz: int, block_samples: int):
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 1:
         x = x[:, None]
     an = StreamingAnalyzer(sample_rate_hz=sample_rate_hz, channels=x.shape[1], record=True)
     for i in range(0, x.shape[0], block_samples):
         an.process(x[i:i + block_samples])
-    return _collect(an, duration_s=x.shape[0] / sample_rate_hz)
+    return _collect(an, duration_s=x.shape[0] / sample_rate_hz), an
 
 
-def analyze_clip(clip, *, block_samples: int = 65536) -> Analysis:
+def _with_lookahead(a: Analysis, an: StreamingAnalyzer) -> Analysis:
+    from dataclasses import replace
+
+    from reactor.analysis.analyzer import BEAT_DELAY_S
+    from reactor.analysis.lookahead import track_from_recording
+
+    tr = track_from_recording(an.recorded(), hop_s=an.hop_s, beat_delay_s=BEAT_DELAY_S)
+    keep = (tr.beat_times_s >= 0.0) & (tr.beat_times_s <= a.duration_s)
+    beats = tr.beat_times_s[keep]
+    downs = tr.downbeat_times_s[(tr.downbeat_times_s >= 0.0) & (tr.downbeat_times_s <= a.duration_s)]
+    return replace(a, mode="offline", beat_times_s=beats, beat_emitted_s=beats.copy(), downbeat_times_s=downs,
+                   tempo_bpm=_overall_tempo(beats), beats_per_bar=tr.beats_per_bar, sections_s=tr.sections_s,
+                   drops_s=tr.drops_s)
+
+
+def analyze_clip(clip, *, block_samples: int = 65536, mode: str = "causal") -> Analysis:
     """Analyse an ``AudioClip`` (see ``reactor.audio.decode``)."""
-    return analyze_samples(clip.samples, sample_rate_hz=clip.sample_rate_hz, block_samples=block_samples)
+    return analyze_samples(clip.samples, sample_rate_hz=clip.sample_rate_hz, block_samples=block_samples, mode=mode)
 
 
 def analyze_file(path: str | os.PathLike, *, start_s: float = 0.0, duration_s: float | None = None,
-                 sample_rate_hz: int = 48000) -> Analysis:
+                 sample_rate_hz: int = 48000, mode: str = "causal") -> Analysis:
     """Decode (and trim) an audio file, then analyse it. Raises ``AudioError`` for bad files."""
     from reactor.audio.decode import load_audio
 
     clip = load_audio(path, sample_rate_hz=sample_rate_hz, start_s=start_s, duration_s=duration_s)
-    result = analyze_clip(clip)
+    result = analyze_clip(clip, mode=mode)
     if clip.repaired:
         result = _with_repaired(result, clip.repaired)
     return result
@@ -104,7 +152,8 @@ def _collect(an: StreamingAnalyzer, *, duration_s: float) -> Analysis:
     empty = np.zeros(0)
     if rec:
         times, phase = rec["t"], rec["phase"]
-        level, bands, onset_curve = rec["scalars"][:, 0], rec["band"], rec["scalars"][:, 6]
+        level, bands = rec["scalars"][:, K.SC_LEVEL], rec["band"]
+        onset_curve = rec["scalars"][:, K.SC_ONSET_CURVE]
     else:
         times, phase = empty, np.zeros((0, 3))
         level, bands, onset_curve = empty, np.zeros((0, 6, 4)), empty
@@ -122,7 +171,7 @@ def _collect(an: StreamingAnalyzer, *, duration_s: float) -> Analysis:
         beat_times_s=beats, beat_emitted_s=emitted, downbeat_times_s=down,
         onset_times_s=np.array(ev.onset_times_s), onset_emitted_s=np.array(ev.onset_emitted_s),
         onset_strength=np.array(ev.onset_strength), times_s=times, level=level, bands=bands,
-        onset_curve=onset_curve, tempo_curve_bpm=phase[:, 0], tempo_confidence=phase[:, 2],
+        onset_curve=onset_curve, tempo_curve_bpm=phase[:, PH_BPM], tempo_confidence=phase[:, PH_CONF],
         repaired_samples=an.repaired_samples,
     )
 
