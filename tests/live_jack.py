@@ -5,6 +5,7 @@ imported and must stop only after PortAudio let go of it)::
 
     python tests/live_jack.py mic  IN.wav OUT.json    # a JACK client plays IN.wav into the mic input
     python tests/live_jack.py play IN.wav OUT.json    # PlaybackSource plays IN.wav, a JACK client records it
+    python tests/live_jack.py lost IN.wav OUT.json    # the JACK server stops under a running mic
 
 Each writes what it measured to OUT.json; the test decides what is right. JACK's own cycle
 times are taken from ``perf_counter`` inside the JACK process callback, so "when JACK consumed
@@ -47,7 +48,8 @@ class Jackd:
         os.environ["JACK_DEFAULT_SERVER"] = self.name  # every JACK client of this process, PortAudio's too
         self.proc = subprocess.Popen(["jackd", "-n", self.name, "--no-realtime", *JACKD_OPTS, "-d", "dummy", "-r", str(RATE),
                                       "-p", str(PERIOD), "-C", "2", "-P", "2"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     preexec_fn=_die_with_parent)
         ok = subprocess.run(["jack_wait", "-s", self.name, "-w", "-t", "10"], capture_output=True).returncode == 0
         if not ok or self.proc.poll() is not None:
             self.stop()
@@ -63,6 +65,15 @@ class Jackd:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def _die_with_parent() -> None:
+    """jackd gets SIGTERM if this helper dies (PortAudio aborts the process on some errors)."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class CycleLog:
@@ -136,8 +147,11 @@ def run_mic(wav: np.ndarray, jack) -> dict:
         captured.append(samples)
         time.sleep(1.0 / POLL_HZ)
     state["go"] = True
-    end = time.perf_counter() + len(wav) / RATE + 0.5
+    give_up = time.perf_counter() + len(wav) / RATE + 10.0
+    end = give_up
     while time.perf_counter() < end:
+        if state["pos"] >= len(wav) and end == give_up:  # all fed (a loaded server runs slow): a bit more
+            end = time.perf_counter() + 0.3
         samples, t = source.poll()
         now = time.perf_counter()
         analyzer.process(samples)
@@ -185,12 +199,15 @@ def run_play(wav: np.ndarray, jack) -> dict:
     for src, dst in zip(_wait_ports(listener, "PortAudio:out", 2), ins):
         listener.connect(src, dst)
     got, polls = [], []
-    end = time.perf_counter() + len(wav) / RATE + 0.3
+    give_up = time.perf_counter() + len(wav) / RATE + 10.0
+    end = give_up
     while time.perf_counter() < end:
+        if source.finished and end == give_up:  # heard to the end (a loaded server runs slow): a bit more
+            end = time.perf_counter() + 0.3
         samples, t = source.poll()
         now = time.perf_counter()
         got.append(samples)
-        polls.append((now, t))
+        polls.append((now, t, source.clock.error_s))
         time.sleep(max(0.0, 1.0 / POLL_HZ - (time.perf_counter() - now)))
     stats, messages, finished = source.stats(), source.messages(), source.finished
     source.close()
@@ -205,8 +222,34 @@ def run_play(wav: np.ndarray, jack) -> dict:
     return {"recorded": recorded.tolist(), "recorded_perf": cycle_perf.tolist(),
             "xrun_cycles": int(np.sum(np.diff([c[0] for c in chunks]) != PERIOD)),
             "poll_perf": [p[0] for p in polls], "poll_t": [p[1] for p in polls],
+            "clock_error_s": [p[2] for p in polls],
             "returned": np.concatenate(got)[:, 0].tolist(),
             "jack_slope": slope, "stats": stats, "messages": messages, "finished": finished}
+
+
+def run_lost(wav: np.ndarray, jack, server: Jackd) -> dict:
+    from reactor.audio.live import MicSource
+
+    source = MicSource(block_samples=256)
+    _CLEANUP.append(source.close)
+    source.start()
+    polls = []
+    t0 = time.perf_counter()
+    stopped = None
+    while time.perf_counter() - t0 < 3.5:
+        if stopped is None and time.perf_counter() - t0 > 1.0:
+            server.stop()  # the sound server goes away under a running stream
+            stopped = time.perf_counter()
+        samples, t = source.poll()
+        polls.append((time.perf_counter(), t, len(samples), float(np.max(np.abs(samples))) if len(samples) else 0.0,
+                      source.stats()["status"]))
+        time.sleep(1.0 / POLL_HZ)
+    messages = source.messages()
+    source.close()
+    _CLEANUP.clear()
+    return {"stopped_perf": stopped, "poll_perf": [p[0] for p in polls], "poll_t": [p[1] for p in polls],
+            "poll_n": [p[2] for p in polls], "poll_peak": [p[3] for p in polls], "poll_status": [p[4] for p in polls],
+            "messages": messages, "sample_rate_hz": source.sample_rate_hz}
 
 
 _CLEANUP: list = []  # source.close of a run that failed half-way
@@ -230,9 +273,14 @@ def main(argv: list[str]) -> int:
         import jack
 
         jack.set_error_function(lambda msg: None)
-        result = (run_mic if mode == "mic" else run_play)(wav, jack)
+        if mode == "lost":
+            result = run_lost(wav, jack, server)  # PortAudio must not be terminated after that
+        else:
+            result = (run_mic if mode == "mic" else run_play)(wav, jack)
+            _release_portaudio()
     finally:
-        _release_portaudio()
+        if mode != "lost":
+            _release_portaudio()
         server.stop()
     with open(out_path, "w") as f:
         json.dump(result, f)

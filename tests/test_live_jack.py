@@ -166,3 +166,19 @@ def test_playback_clock_is_smooth_between_callbacks(play_run):
     # audio seconds per real second between polls: steady (no block-size staircase), whatever the
     # pace of the (loaded) JACK server
     assert np.percentile(np.abs(pace - np.median(pace)), 95) < 0.03, np.percentile(pace, [1, 50, 99])
+
+
+def test_mic_survives_the_sound_server_going_away(click_wav, tmp_path):
+    r = _run("lost", click_wav, tmp_path)  # the helper exiting with 0 means no crash at close and exit
+    perf, t = np.array(r["poll_perf"]), np.array(r["poll_t"])
+    status, n = np.array(r["poll_status"]), np.array(r["poll_n"])
+    assert np.all(np.diff(t) >= 0)
+    after = perf > r["stopped_perf"] + 1.0
+    assert np.all(status[after] == "lost")
+    # the picture keeps moving at real pace, fed with silence that keeps the timeline
+    span = np.polyfit(perf[after], t[after], 1)[0]
+    assert span == pytest.approx(1.0, abs=0.05)
+    assert np.sum(n) / r["sample_rate_hz"] == pytest.approx(t[-1], abs=0.02)
+    assert not np.any(np.array(r["poll_peak"])[after])
+    lost = [m for m in r["messages"] if "lost" in m]
+    assert len(lost) == 1 and "restart reactor" in lost[0] and "\n" not in lost[0]

@@ -57,15 +57,41 @@ def test_tracks_the_audio_position_within_a_few_ms():
     assert abs(np.mean(err)) < 0.004
 
 
-@pytest.mark.parametrize("rate", [0.999, 0.97, 1.03])
-def test_follows_a_device_clock_that_runs_slow_or_fast(rate):
-    """A DAC crystal 1000 ppm off; an overloaded JACK dummy server measured 3 % slow here."""
+@pytest.mark.parametrize("rate", [0.999, 1.001])
+def test_follows_a_device_clock_a_little_off(rate):
+    """A DAC crystal 1000 ppm off: tracked within a millisecond or two, dt still smooth."""
     perf, pos = _callbacks(30.0, jitter_s=0.004)
     q, t = _run(LiveClock(), perf, pos * rate)
     truth = (q - 100.0) * rate
     assert np.max(np.abs(t - truth)[int(5 * FPS):]) < 0.008
-    dt = np.diff(t)[int(5 * FPS):] * FPS / rate
-    assert np.max(np.abs(dt - 1.0)) < MAX_SLEW + 0.005
+    dt = np.diff(t)[int(5 * FPS):] * FPS
+    assert np.max(np.abs(dt - 1.0)) < MAX_SLEW + 1e-9
+
+
+def test_a_stalling_server_is_followed_within_a_frame():
+    """An overloaded JACK server stalls 20-60 ms now and then (measured here: 5 % slow overall):
+    the picture is back within a frame (16.7 ms at 60 Hz) of the sound 0.25 s after each stall,
+    pace never below half or above 1.5x, never backwards."""
+    rng = np.random.default_rng(3)
+    perf, pos = _callbacks(20.0, jitter_s=0.003)
+    starts, lengths = [], []
+    for t0 in np.arange(1.0, 19.0, 0.8):  # the sound stops for d, then goes on from where it was
+        d = rng.uniform(0.02, 0.06)
+        at = 100.0 + t0 + sum(lengths)
+        perf = np.where(perf > at, perf + d, perf)
+        starts.append(at)
+        lengths.append(d)
+    q, t = _run(LiveClock(), perf, pos)
+    truth = (q - 100.0) - sum(np.clip(q - a, 0.0, d) for a, d in zip(starts, lengths))
+    pace = np.diff(t) * FPS
+    assert np.all(pace >= 0)
+    pace = pace[q[1:] > 100.5]
+    assert pace.min() > 0.45 and pace.max() < 1.55
+    settled = q > 101.0
+    for a, d in zip(starts, lengths):
+        settled &= ~((q > a) & (q < a + d + 0.25))
+    err = (t - truth)[settled]
+    assert np.max(np.abs(err)) < 1 / 60, np.max(np.abs(err))
 
 
 def test_forward_jump_snaps_and_backward_error_holds_without_going_back():

@@ -13,6 +13,7 @@ Threads (each method says which it runs on):
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -34,6 +35,7 @@ REOPEN_EVERY_S = 1.0
 """How often the reopen thread looks for the device again."""
 MESSAGE_EVERY_S = 1.0
 """At most one message per kind (xrun, ring overflow) this often, so a HUD is not flooded."""
+MAX_PENDING_MESSAGES = 100
 
 
 class StreamSource:
@@ -51,10 +53,18 @@ class StreamSource:
         self.block_samples = int(block_samples)
         self._sd = load_sounddevice()
         self._device = find_device(device, kind=self.kind)
-        info = self._sd.query_devices(self._device) if self._device is not None else \
-            self._sd.query_devices(kind=self.kind)
+        try:
+            info = self._sd.query_devices(self._device) if self._device is not None else \
+                self._sd.query_devices(kind=self.kind)
+        except (self._sd.PortAudioError, ValueError):
+            raise AudioDeviceError(f"no default {self.kind} device; see 'reactor devices'") from None
         self.name = str(info["name"])
         self._info = info
+        try:
+            self.hostapi = str(self._sd.query_hostapis(info["hostapi"])["name"])
+        except (self._sd.PortAudioError, KeyError, IndexError, TypeError):
+            self.hostapi = ""
+        self._dead_streams: list = []  # streams PortAudio cannot close safely (JACK server gone)
         self._stream = None
         self._status = "stopped"
         self._lock = threading.Lock()  # guards _handover and _reopen_error (render vs reopen thread)
@@ -79,12 +89,14 @@ class StreamSource:
         """Open and start the stream. Raises ``AudioDeviceError`` if the device cannot be opened."""
         if self._stream is not None:
             return
+        stream = None
         try:
             stream = self._open_stream(self._sd, self._device)
             self._on_open(stream)
             stream.start()
         except (self._sd.PortAudioError, ValueError) as e:
-            raise AudioDeviceError(f"cannot open {self.kind} device {self.name!r}: {e}") from None
+            _close_quietly(stream)
+            raise AudioDeviceError(f"cannot open {self.kind} device {self.name!r}: {_first_line(e)}") from None
         self._stream = stream
         self._status = "ok"
         self._opened_at = _perf()
@@ -99,7 +111,8 @@ class StreamSource:
             key = f"internal:{type(e).__name__}"
             if key not in self._last_msg_at:
                 log.exception("audio source %r: unexpected error in poll", self.name)
-            self._say(key, f"audio {self.kind} {self.name!r}: internal error {type(e).__name__}: {e}", now)
+            self._say(key, f"audio {self.kind} {self.name!r}: internal error {type(e).__name__}: {_first_line(e)}",
+                      now, every_s=10.0)
             return self._fallback(now)
 
     def messages(self) -> list[str]:
@@ -132,7 +145,8 @@ class StreamSource:
         if every_s and now - self._last_msg_at.get(key, -1e9) < every_s:
             return
         self._last_msg_at[key] = now
-        self._messages.append(text)
+        if len(self._messages) < MAX_PENDING_MESSAGES:  # nobody reading them: do not grow forever
+            self._messages.append(text)
         log.warning("%s", text)
 
     def _watch(self, now: float) -> None:
@@ -176,10 +190,19 @@ class StreamSource:
         return float(max(lat) if isinstance(lat, (tuple, list)) else lat or 0.0)
 
     def _lose(self, why: str, now: float) -> None:
-        self._say("lost", f"audio {self.kind} {self.name!r} lost ({why}); the picture goes on, "
-                  "reopening it when it returns", now)
         self._status = "lost"
         dead, self._stream = self._stream, None
+        if "JACK" in self.hostapi:
+            # PortAudio's JACK host API aborts the process when a stream or PortAudio itself is
+            # closed after the JACK server went away, so it cannot be reopened in-process: keep
+            # the dead stream, skip PortAudio's exit-time clean-up, and say so.
+            self._dead_streams.append(dead)
+            atexit.unregister(getattr(self._sd, "_exit_handler", lambda: None))
+            self._say("lost", f"audio {self.kind} {self.name!r} lost ({why}); the picture goes on; "
+                      "PortAudio cannot reconnect to JACK: restart reactor once JACK runs again", now)
+            return
+        self._say("lost", f"audio {self.kind} {self.name!r} lost ({why}); the picture goes on, "
+                  "reopening it when it returns", now)
         self._reopener = threading.Thread(target=self._reopen, args=(dead,), name="reactor-audio-reopen",
                                           daemon=True)
         self._reopener.start()
@@ -202,7 +225,7 @@ class StreamSource:
                 self._reopening = False
                 _close_quietly(stream)
                 with self._lock:
-                    self._reopen_error = str(e).splitlines()[0] if str(e) else type(e).__name__
+                    self._reopen_error = _first_line(e)
                 continue
             with self._lock:
                 if self._closing.is_set():
@@ -230,6 +253,11 @@ class StreamSource:
 
     def _fallback(self, now: float) -> tuple[np.ndarray, float]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 def _close_quietly(stream) -> None:

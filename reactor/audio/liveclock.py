@@ -4,10 +4,16 @@ Audio callbacks arrive in bursts (PortAudio blocks of 256 inside JACK periods of
 scheduler), so the audio position they report is a jittery staircase. The picture runs at
 display rate (60-144 Hz) and wants ``dt`` that does not jitter with the block size. ``LiveClock``
 keeps a line ``position = y0 + slope * (perf - p0)`` that is continuous in ``perf_counter`` time
-and steers its slope towards each observation, so an error is worked off over
-``slew_time_s`` instead of being stepped. The slope is a rate estimate (the device's clock
-against ``perf_counter``: a sound card a little fast, an overloaded JACK server a few percent
-slow) measured over the last ``RATE_WINDOW_S`` of observations, plus a bounded correction.
+and steers its slope towards each observation instead of stepping:
+
+- small errors (block jitter, a sound card's crystal a little off) are worked off over
+  ``slew_time_s`` with at most ``max_slew`` change of pace (2 %: smooth ``dt``);
+- larger ones (the sound stalled: an overloaded server, a glitch) are caught up within about
+  ``FAST_TIME_S`` more, so the picture stays within a frame of what is heard;
+- forward jumps over ``snap_s`` (a reopened device) jump; the clock never runs backwards, so
+  when the sound is far behind it holds until the sound catches up.
+
+The gain is continuous in the error, so the pace changes gradually between the regimes.
 
 Threading: render thread only. The audio callback stores (position, perf time) pairs; the source
 hands them to :meth:`LiveClock.observe` from the render thread.
@@ -16,17 +22,16 @@ hands them to :meth:`LiveClock.observe` from the render thread.
 from __future__ import annotations
 
 import time
-from collections import deque
 from typing import Callable
 
 SLEW_TIME_S = 0.5
-"""An observation error is corrected over this long (longer: smoother dt, slower lock)."""
+"""Small observation errors are corrected over this long (longer: smoother dt, slower lock)."""
 MAX_SLEW = 0.02
-"""Most the correction may add to the rate estimate (2 %: dt within 2 % of the device's pace)."""
-RATE_LIMITS = (0.9, 1.1)
-"""Range of the device-rate estimate (audio seconds per perf second)."""
-RATE_WINDOW_S = 2.0
-"""The device rate is measured across this much history (longer: steadier, slower to adapt)."""
+"""Most the pace may change for small errors (2 %: dt within 2 % of real time)."""
+FAST_TIME_S = 0.1
+"""Errors beyond ``MAX_SLEW * SLEW_TIME_S`` (10 ms) are worked off this fast on top."""
+MAX_CORRECTION = 0.5
+"""The pace stays within 50 % of real time while catching up (never stops, never doubles)."""
 SNAP_S = 0.1
 """A forward error larger than this is a jump (seek, reopened device): the clock jumps too."""
 
@@ -61,8 +66,6 @@ class LiveClock:
         self._y0 = 0.0  # position at the anchor
         self._slope = 1.0
         self._holding = False
-        self._rate = 1.0  # estimated device rate
-        self._history: deque[tuple[float, float]] = deque()  # (perf, position) within RATE_WINDOW_S
         self._last_out = 0.0
         self._last_q = float("-inf")
         self.error_s = 0.0
@@ -82,7 +85,6 @@ class LiveClock:
         """The audio was at ``position_s`` at perf time ``at_perf_s`` (may lie in the past)."""
         if self._p0 is None:
             self._p0, self._y0, self._slope = float(at_perf_s), float(position_s), 1.0
-            self._history.append((float(at_perf_s), float(position_s)))
             return
         e = float(position_s) - self._estimate(float(at_perf_s))
         self.error_s = e
@@ -90,12 +92,9 @@ class LiveClock:
         # an observation may lie in the future (playback reports when a block will be heard)
         q = self._last_q if self._last_q != float("-inf") else float(at_perf_s)
         y = self._estimate(q)
-        if abs(e) > self.snap_s:  # the audio jumped or stalled: measure its rate afresh
-            self._history.clear()
-        self._measure_rate(float(at_perf_s), float(position_s))
         if e > self.snap_s:
             self.jumps += 1
-            self._p0, self._y0, self._slope = q, y + e, self._rate
+            self._p0, self._y0, self._slope = q, y + e, 1.0
             return
         self._p0, self._y0 = q, y
         # far ahead of the sound: wait for it (never run backwards) until nearly caught up
@@ -103,28 +102,21 @@ class LiveClock:
         if self._holding:
             self._slope = 0.0
             return
-        self._slope = self._rate + max(-self.max_slew, min(self.max_slew, e / self.slew_time_s))
+        self._slope = 1.0 + self._correction(e)
 
-    def _measure_rate(self, p: float, pos: float) -> None:
-        h = self._history
-        h.append((p, pos))
-        while len(h) > 2 and p - h[1][0] >= RATE_WINDOW_S:
-            h.popleft()
-        span = p - h[0][0]
-        if span >= 0.25 * RATE_WINDOW_S:
-            raw = (pos - h[0][1]) / span
-            lo, hi = RATE_LIMITS
-            self._rate = min(hi, max(lo, raw))
-
-    @property
-    def rate(self) -> float:
-        """Measured audio seconds per perf second (1.0 until half a second has been seen)."""
-        return self._rate
+    def _correction(self, e: float) -> float:
+        """Pace change for error ``e``: linear up to ``max_slew``, then steeper; continuous."""
+        knee = self.max_slew * self.slew_time_s
+        if abs(e) <= knee:
+            return e / self.slew_time_s
+        c = self.max_slew + (abs(e) - knee) / FAST_TIME_S
+        return min(c, MAX_CORRECTION) if e > 0 else -min(c, MAX_CORRECTION)
 
     def time_s(self, perf_s: float | None = None) -> float:
         """The position the picture should show at ``perf_s`` (default: now); never decreases.
 
-        Before the first observation it is 0.
+        Before the first observation it is 0. It remembers the latest time it returned: later
+        observations re-anchor there, which is what keeps the output continuous.
         """
         q = self._now() if perf_s is None else float(perf_s)
         if self._p0 is None:
