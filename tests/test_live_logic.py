@@ -36,6 +36,9 @@ def test_pacer_trusts_vsync_that_blocks():
     for _ in range(25):
         p.frame_done(0.0, 1 / 60, 0.009)
     assert p.mode == "vsync" and p.deadline(1.0) is None
+    for _ in range(60):  # later the frames come much faster than the display: vsync is not pacing
+        p.frame_done(0.0, 0.004, 0.009)
+    assert p.mode == "self-paced"
     assert FramePacer(target_fps=30, refresh_hz=60).mode == "self-paced"  # --fps below the display rate
 
 

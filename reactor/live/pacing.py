@@ -59,15 +59,26 @@ class FramePacer:
         faster than the refresh, or swaps that (nearly) never wait though the frame's work left
         time to spare, mean the loop must pace itself.
         """
-        if not self._decided and interval_s > 0.0:
+        if interval_s <= 0.0:
+            return
+        period = 1.0 / self.refresh_hz
+        if not self._decided:
             self._intervals.append(interval_s)
             self._swaps.append(swap_s)
             if len(self._intervals) >= VSYNC_PROBE_FRAMES:
-                period = 1.0 / self.refresh_hz
                 fast = statistics.median(self._intervals) < VSYNC_FAST_RATIO * period
-                never_waits = max(self._swaps) < SWAP_WAIT_S
+                # median, not max: on a loaded machine a swap is sometimes slow for other reasons
+                never_waits = statistics.median(self._swaps) < SWAP_WAIT_S
                 self.self_paced = fast or never_waits
                 self._decided = True
+                self._intervals = []
+        elif not self.self_paced:
+            # trusted vsync, but frames come faster than the display: it is not blocking after all
+            self._intervals.append(interval_s)
+            if len(self._intervals) >= 3 * VSYNC_PROBE_FRAMES:
+                if statistics.median(self._intervals) < VSYNC_FAST_RATIO * period:
+                    self.self_paced = True
+                self._intervals = []
 
     def deadline(self, now_s: float) -> float | None:
         """Perf-counter time to sleep until before the next frame, or None (vsync paces us)."""
