@@ -20,6 +20,8 @@ import scipy.fft
 from reactor.analysis import kernels as K
 from reactor.analysis.beats import B_LAST_BEAT, B_PHASE_REF, COMB, N_BEAT_STATE, forward_kernel, make_state_space
 from reactor.analysis.downbeats import DownbeatTracker
+from reactor.analysis.loudness import LoudnessMeter
+from reactor.analysis.voice import VoiceTracker
 from reactor.analysis.spectral import SpectralLayout, make_layout
 from reactor.analysis.webaudio import FFT_SIZE, WebAudioAnalyser
 from reactor.features import BAND_NAMES, SPECTRUM_BINS, WAVEFORM_SAMPLES, Features, make_features
@@ -147,6 +149,10 @@ class StreamingAnalyzer:
         self._webaudio = WebAudioAnalyser()
         self._pitch = None
         self._chunks: list[dict[str, np.ndarray]] = []
+        # listener loudness (not gain-normalized) and mouth shapes: reactor.analysis.loudness / .voice
+        self._loudness = LoudnessMeter(sample_rate_hz=self.sample_rate_hz, channels=self.channels,
+                                       hop_samples=self.hop_samples)
+        self._voice = VoiceTracker(sample_rate_hz=self.sample_rate_hz, window=L.window, hop_s=self.hop_s)
 
     def set_tempo_source(self, source: TempoSource | None) -> None:
         """Override tempo and beat phase (tap tempo, MIDI clock); None returns to the detector."""
@@ -222,13 +228,16 @@ class StreamingAnalyzer:
                        self._alpha, self._heads, self._beat, self._act_hist, self._acf, self._sal_w,
                        sc[:, 5], beats, phase)
         self._collect_events(t_end, onset, beats, phase, logb[:, : L.n_low], flux)
+        loud = self._loudness.step(x)
+        mouth = self._voice.step(np.abs(spec), td[:, 0] > self.gate_db)
         self._last = _LastHop(t_end=float(t_end[-1]), rms_db=float(td[-1, 0]), peak_db=float(td[-1, 1]),
                               band=band[-1].copy(), scalars=sc[-1].copy(), phase=phase[-1].copy(),
                               mag=np.abs(spec[-1]).astype(np.float64) * L.mag_scale,
                               ref_db=float(self._dyn[K.S_REF_DB]), gate=float(self._dyn[K.S_GATE]))
         if self._record:
             self._chunks.append({"t": t_end, "rms_db": td[:, 0], "peak_db": td[:, 1], "band": band,
-                                 "scalars": sc, "act": act, "phase": phase})
+                                 "scalars": sc, "act": act, "phase": phase, "loudness_lufs": loud,
+                                 "vowel_open": mouth})
 
     def _collect_events(self, t_end, onset, beats, phase, lowbands, flux) -> None:
         ev = self.events
@@ -285,6 +294,8 @@ class StreamingAnalyzer:
         s["brightness"], s["voice"] = float(last.scalars[1]), float(last.scalars[2])
         s["balance"], s["width"] = float(last.scalars[3]), float(last.scalars[4])
         s["pitch_hz"], s["pitch_confidence"] = self._pitch_now(recent, last.gate)
+        s.update(self._loudness.scalars())
+        s.update(self._voice.scalars())
         fft_row, wave_row = self._webaudio.step(recent)
         return make_features(t, s, spectrum=self._spectrum64(), waveform=self._waveform(recent),
                              shadertoy_fft=fft_row, shadertoy_wave=wave_row)
