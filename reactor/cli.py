@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scene", metavar="NAME|FILE", help="scene name or shader file (default preset for it)")
     r.add_argument("--size", default="1280x720", metavar="WxH", help="frame size (default 1280x720)")
     r.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
-    r.add_argument("--fit", choices=("cover", "contain"), default="cover", help="how the image fills the frame")
+    r.add_argument("--fit", choices=("face", "cover", "contain"), default="face",
+                   help="how the image fills the frame: face (default: frame the faces found, else the "
+                        "salient region), cover (centred crop), contain (whole picture on a blurred copy)")
     r.add_argument("--mouth", metavar="X,Y,W,H", help="mouth region for the performer scene (0..1, origin top-left)")
     r.add_argument("--quality", choices=("draft", "normal", "high", "lossless"), default="normal")
     r.add_argument("--codec", choices=("h264", "hevc", "prores"), default="h264")

@@ -91,9 +91,13 @@ def _images(args, preset, width: int, height: int):
     from reactor import demo_image, imageio
 
     image = depth = None
-    if args.image:
-        image = imageio.load_image(args.image)
-        image = imageio.fit(image, width, height, mode=args.fit)
+    if args.image:  # framed around the subject; a face rigs the lip-sync (reactor.picture)
+        from reactor.picture import prepare_picture, tell
+
+        pic = prepare_picture(imageio.load_image(args.image), preset, width_px=width, height_px=height,
+                              fit=args.fit)
+        image, preset = pic.image, pic.preset
+        tell(pic.note)
     elif preset.uses_image():
         if not getattr(args, "demo", False):
             raise UsageError(f"preset '{preset.name}' animates an image: give --image IMG "
@@ -102,8 +106,12 @@ def _images(args, preset, width: int, height: int):
         depth = demo_image.demo_depth(width, height)
         regions = demo_image.demo_regions(width, height)
         preset = _with_region(preset, "mouth", regions["mouth"], strict=False)
+        if "eye_w" in preset.params:
+            (lx, ly), (rx, ry) = regions["eye_l"], regions["eye_r"]
+            preset = preset.with_param_defaults(eye_lx=lx, eye_ly=ly, eye_rx=rx, eye_ry=ry, eye_w=regions["eye_w"])
     if args.depth:
-        depth_img = imageio.fit(imageio.load_image(args.depth), width, height, mode=args.fit)
+        depth_img = imageio.fit(imageio.load_image(args.depth), width, height,
+                                mode="contain" if args.fit == "contain" else "cover")
         depth = depth_img[..., :3].mean(axis=2)
     if args.mouth:
         preset = _with_region(preset, "mouth", parse_region(args.mouth, "--mouth"), strict=True)

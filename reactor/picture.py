@@ -1,0 +1,57 @@
+"""The user's picture, ready for a scene: loaded, framed around its subject, face rigged.
+
+Used by ``reactor render --image``: ``prepare_picture`` frames the picture (``reactor.framing``)
+and, for presets with a mouth region (``performer``), sets the mouth, jaw, eyes and head from the
+face it found, so lip-sync works on any photo without ``--mouth``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from reactor.framing import face_params, frame_image
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Picture:
+    image: np.ndarray
+    preset: object
+    faces: int
+    mode: str
+    note: str
+
+
+def prepare_picture(image: np.ndarray, preset, *, width_px: int, height_px: int, fit: str = "face") -> Picture:
+    """Frame ``image`` for a ``width_px`` x ``height_px`` clip and rig the preset to its face.
+
+    Returns the framed picture, the preset (with face parameters where it has them), how many
+    faces were found, the fit used and a one-line note for the user.
+    """
+    from reactor.faces import detector_available
+
+    framed = frame_image(image, width_px, height_px, fit=fit)
+    note = ""
+    if fit == "face":
+        if not detector_available():
+            note = "no face detector installed (pip install 'opencv-python-headless<5'): framed the centre"
+        elif not framed.faces:
+            note = "no face found: framed the most salient region"
+        else:
+            note = f"{len(framed.faces)} face(s) found: framed the {'faces' if len(framed.faces) > 1 else 'face'}"
+    if framed.faces and all(k in preset.params for k in ("mouth_x", "eye_w")):
+        params = {k: v for k, v in face_params(framed.faces[0]).items() if k in preset.params}
+        preset = preset.with_param_defaults(**params)
+        note += "; mouth, eyes and head rigged from it"
+    return Picture(image=framed.image, preset=preset, faces=len(framed.faces), mode=framed.mode, note=note)
+
+
+def tell(note: str) -> None:
+    """One line for the user on stderr (the CLI's way of saying what it did)."""
+    if note:
+        print(f"reactor: {note}", file=sys.stderr)
