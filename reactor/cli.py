@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scene", metavar="NAME|FILE", help="scene name or shader file (default preset for it)")
     r.add_argument("--size", default="1280x720", metavar="WxH", help="frame size (default 1280x720)")
     r.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
+    r.add_argument("--aspect", choices=("16:9", "9:16", "1:1", "4:5"), default=None,
+                   help="frame shape for posting; keeps the short side of --size (9:16 -> 720x1280)")
+    r.add_argument("--poster", metavar="PNG", help="also save the most characteristic frame as a PNG")
     r.add_argument("--fit", choices=("face", "cover", "contain"), default="face",
                    help="how the image fills the frame: face (default: frame the faces found, else the "
                         "salient region), cover (centred crop), contain (whole picture on a blurred copy)")

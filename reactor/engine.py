@@ -41,8 +41,10 @@ class Engine:
         or None to run analysis and modulation only.
     """
 
-    def __init__(self, *, analyzer: StreamingAnalyzer, modulator: Modulator, renderer=None) -> None:
+    def __init__(self, *, analyzer: StreamingAnalyzer, modulator: Modulator, renderer=None,
+                 analysis_offset_s: float = 0.0) -> None:
         self.analyzer = analyzer
+        self.analysis_offset_s = float(analysis_offset_s)  # audio the analyzer heard before time 0 (pre-roll)
         self.modulator = modulator
         self.renderer = renderer
         self._index = 0
@@ -52,7 +54,7 @@ class Engine:
         """Advance to ``time_s`` (seconds of audio) after consuming ``samples`` (n, channels)."""
         if samples is not None and len(samples):
             self.analyzer.process(samples)
-        features = self.analyzer.snapshot(time_s)
+        features = self.analyzer.snapshot(time_s + self.analysis_offset_s)
         # dt is what the picture experienced; a backwards jump (seek, loop) is not negative time
         dt = 0.0 if self._last_t is None else time_s - self._last_t
         params = self.modulator.step(features, dt_s=dt)

@@ -66,19 +66,52 @@ def resolve_preset(args, *, have_image: bool):
     return load_preset(DEFAULT_IMAGE_PRESET if have_image else DEFAULT_ABSTRACT_PRESET)
 
 
+ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:5": (4, 5)}
+PREROLL_S = 8.0
+"""Audio before --start that the analyzer hears (not rendered), so gain and tempo have settled."""
+
+
+def size_for_aspect(size: tuple[int, int], aspect: str | None) -> tuple[int, int]:
+    """``--aspect``: keep the short side of ``--size``, the long side follows (even, for H.264)."""
+    if not aspect:
+        return size
+    a, b = ASPECTS[aspect]
+    short = min(size)
+    if a >= b:
+        return 2 * round(short * a / b / 2), short
+    return short, 2 * round(short * b / a / 2)
+
+
+def _preroll(args, sample_rate_hz: int):
+    """The audio just before ``--start`` (up to ``PREROLL_S``), or None."""
+    start = float(getattr(args, "start", 0.0) or 0.0)
+    if start <= 0.0 or not getattr(args, "audio", None):
+        return None
+    from reactor.audio.decode import load_audio
+
+    a = max(0.0, start - PREROLL_S)
+    return load_audio(args.audio, sample_rate_hz=sample_rate_hz, start_s=a, duration_s=start - a).samples
+
+
 def run_render(args) -> int:
     """Run ``reactor render`` from parsed arguments; returns the exit status."""
     from reactor.cli import load_clip
 
-    width, height = parse_size(args.size)
+    width, height = size_for_aspect(parse_size(args.size), getattr(args, "aspect", None))
     if not 1.0 <= args.fps <= 240.0:
         raise UsageError(f"--fps must be 1..240, got {args.fps:g}")
     clip, name = load_clip(args)
     preset = resolve_preset(args, have_image=bool(args.image))
     image, depth, preset = _images(args, preset, width, height)
+    preroll = _preroll(args, clip.sample_rate_hz) if not getattr(args, "demo", False) else None
+    if getattr(args, "demo", False) and args.start > 0:
+        from reactor.audio.demo import demo_clip
+
+        preroll = demo_clip().trimmed(max(0.0, args.start - PREROLL_S), min(args.start, PREROLL_S)).samples
     result = render_clip(clip, preset=preset, out_path=args.output, width_px=width, height_px=height,
                          fps=args.fps, image=image, depth=depth, quality=args.quality, codec=args.codec,
-                         progress=not args.no_progress)
+                         progress=not args.no_progress, preroll=preroll,
+                         poster_path=getattr(args, "poster", None))
     verb = "stopped early; wrote a playable partial clip" if result.aborted else "wrote"
     print(f"{verb} {result.path}: {result.frames} frames, {result.duration_s:.2f} s, "
           f"{width}x{height} @ {args.fps:g} fps, preset {preset.name} ({preset.scene}), "
@@ -130,8 +163,13 @@ def _with_region(preset, name: str, region, *, strict: bool):
 
 def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, fps: float,
                 image=None, depth=None, quality: str = "normal", codec: str = "h264",
-                progress: bool = True, threaded: bool = True, ctx=None) -> RenderResult:
-    """Render ``clip`` with ``preset`` into ``out_path`` (audio muxed in). Ctrl-C keeps a partial clip."""
+                progress: bool = True, threaded: bool = True, ctx=None, preroll=None,
+                poster_path: str | None = None) -> RenderResult:
+    """Render ``clip`` with ``preset`` into ``out_path`` (audio muxed in). Ctrl-C keeps a partial clip.
+
+    ``preroll``: samples just before the clip, analysed (not rendered) first so the gain, tempo
+    and loudness have settled at frame 0. ``poster_path``: save the most characteristic frame.
+    """
     import time
 
     from reactor.analysis.analyzer import StreamingAnalyzer, warm_up
@@ -154,8 +192,16 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
         ctx = create_context(headless=True) if own_ctx else ctx
         renderer = Renderer(ctx, preset.scene, width_px=width_px, height_px=height_px, image=image, depth=depth)
         warm_up()  # compile analysis kernels before the first frame, not during it
-        engine = Engine(analyzer=StreamingAnalyzer(sample_rate_hz=clip.sample_rate_hz, channels=channels),
-                        modulator=Modulator(preset), renderer=renderer)
+        analyzer = StreamingAnalyzer(sample_rate_hz=clip.sample_rate_hz, channels=channels)
+        offset_s = 0.0
+        if preroll is not None and len(preroll):
+            analyzer.process(preroll)  # the analyzer's clock now runs ahead by the pre-roll
+            offset_s = len(preroll) / clip.sample_rate_hz
+        engine = Engine(analyzer=analyzer, modulator=Modulator(preset), renderer=renderer,
+                        analysis_offset_s=offset_s)
+        from reactor.poster import PosterPicker
+
+        poster = PosterPicker() if poster_path else None
         sink.write_audio(clip.samples)
         bar = Progress(n_frames, fps=fps) if progress else None
         t0 = time.perf_counter()
@@ -163,8 +209,11 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
         try:
             for n in range(n_frames):
                 a, b = clock.sample_span(n)
-                engine.step(clock.time_of(n), clip.samples[a:b])
-                sink.write_frame(renderer.read_rgb())
+                frame = engine.step(clock.time_of(n), clip.samples[a:b])
+                rgb = renderer.read_rgb()
+                sink.write_frame(rgb)
+                if poster is not None:
+                    poster.offer(frame.time_s, frame.features.scalars, rgb)
                 done = n + 1
                 if bar is not None:
                     bar.update(done)
@@ -172,6 +221,8 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
             sink.abort()
             return RenderResult(out_path, done, done / fps, True, time.perf_counter() - t0)
         sink.close()
+        if poster is not None:
+            poster.save(poster_path)
         if bar is not None:
             bar.finish(out_path)
         return RenderResult(out_path, n_frames, n_frames / fps, False, time.perf_counter() - t0)

@@ -14,12 +14,16 @@ uniform float p_drift = 1.0;     // slow pan/zoom amount
 uniform float p_speed = 1.0;     // flow speed multiplier
 uniform float p_trail = 0.25;    // trail time constant, seconds (0 = none)
 uniform float p_glow = 0.5;      // soft bloom of highlights with the level
+uniform float p_swell = 1.0;     // how much the motion follows the music's loudness (u_loudness)
 
 void main() {
     vec2 uv = v_uv;
     float t = u_time * p_speed;
+    // Energy follows the loudness a listener hears (u_loudness: K-weighted, 3 s, keeps the
+    // music's dynamics), not the gain-normalized level: a crescendo makes it move more.
+    // The normalized level and presences only add a little texture on top.
     float presence = max(max(u_bass_presence, u_mid_presence), max(u_lowmid_presence, u_high_presence));
-    float energy = clamp(0.35 * presence + 0.65 * u_level, 0.0, 1.0);
+    float energy = clamp(p_swell * u_loudness * (0.85 + 0.1 * presence + 0.05 * u_level), 0.0, 1.2);
 
     // Drift: a slow elliptical pan and a breathing zoom (periods of 20-40 s), overscanned 6 %.
     vec2 pan = vec2(sin(t * 0.21), cos(t * 0.17)) * 0.012 * p_drift * (0.5 + energy);
