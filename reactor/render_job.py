@@ -164,11 +164,12 @@ def _with_region(preset, name: str, region, *, strict: bool):
 def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, fps: float,
                 image=None, depth=None, quality: str = "normal", codec: str = "h264",
                 progress: bool = True, threaded: bool = True, ctx=None, preroll=None,
-                poster_path: str | None = None) -> RenderResult:
+                poster_path: str | None = None, flash_limit: bool = True) -> RenderResult:
     """Render ``clip`` with ``preset`` into ``out_path`` (audio muxed in). Ctrl-C keeps a partial clip.
 
     ``preroll``: samples just before the clip, analysed (not rendered) first so the gain, tempo
     and loudness have settled at frame 0. ``poster_path``: save the most characteristic frame.
+    ``flash_limit``: keep full-frame flashes under three a second (``reactor.flashes``).
     """
     import time
 
@@ -202,6 +203,9 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
         from reactor.poster import PosterPicker
 
         poster = PosterPicker() if poster_path else None
+        from reactor.flashes import FlashLimiter
+
+        limiter = FlashLimiter(fps=fps) if flash_limit else None
         sink.write_audio(clip.samples)
         bar = Progress(n_frames, fps=fps) if progress else None
         t0 = time.perf_counter()
@@ -211,6 +215,8 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
                 a, b = clock.sample_span(n)
                 frame = engine.step(clock.time_of(n), clip.samples[a:b])
                 rgb = renderer.read_rgb()
+                if limiter is not None:
+                    rgb = limiter.apply(rgb)
                 sink.write_frame(rgb)
                 if poster is not None:
                     poster.offer(frame.time_s, frame.features.scalars, rgb)
