@@ -8,7 +8,7 @@ Per hop, from the analyzer's magnitude spectrum (no extra FFT):
 - **vowel_open** (0..1): how open the mouth is. A voice over a music bed shows as energy in
   the speech band (300-3400 Hz, 12 log bands) rising above the bed's recent level in each band;
   the bed is tracked per band (rising with a ~0.8 s, falling with a ~4 s time constant, frozen
-  while the input is gated silent), so sustained instruments settle into it while syllables,
+  while the input is gated silent; the first sound heard is taken as the bed), so sustained instruments settle into it while syllables,
   200-300 ms each, stand out of it. Fast attack, ~60 ms release: the mouth closes between
   syllables and stays shut in silence and (mostly) under steady instrumental parts. The jaw
   follows the first formant: open vowels (/a/, F1 ~ 700-1000 Hz) open wider than close ones
@@ -97,8 +97,8 @@ class VoiceTracker:
         for i in range(len(p)):  # scalar envelopes; a few hops per video frame
             g = 1.0 if gate_open is None else float(gate_open[i])
             self._voicing += self._a_voc * (voiced[i] * g - self._voicing)
-            if self._bed_db is None:
-                self._bed_db = bands_db[i].copy() if g else None
+            if self._bed_db is None and g:  # the first sound is the bed (a song's intro does not sing)
+                self._bed_db = bands_db[i].copy()
             target = 0.0
             if g and self._bed_db is not None:
                 d = bands_db[i] - self._bed_db

@@ -26,8 +26,8 @@ void main() {
     float energy = clamp(p_swell * u_loudness * (0.85 + 0.1 * presence + 0.05 * u_level), 0.0, 1.2);
 
     // Drift: a slow elliptical pan and a breathing zoom (periods of 20-40 s), overscanned 6 %.
-    vec2 pan = vec2(sin(t * 0.21), cos(t * 0.17)) * 0.012 * p_drift * (0.5 + energy);
-    float zoom = 1.06 + 0.02 * p_drift * sin(t * 0.31) + 0.015 * energy;
+    vec2 pan = vec2(sin(t * 0.21), cos(t * 0.17)) * 0.012 * p_drift * (0.15 + energy);
+    float zoom = 1.06 + 0.02 * p_drift * (0.15 + 0.85 * energy) * sin(t * 0.31) + 0.015 * energy;
     vec2 q = zoom_uv(uv, vec2(0.5), zoom) + height_units_to_uv(pan, u_aspect);
 
     // Flow: noise advected along a slowly turning direction, sampled at low frequency so the
@@ -36,7 +36,7 @@ void main() {
     vec2 flow = vec2(0.6, 0.25) * t * 0.12;
     vec2 warp = vec2(fbm(p + flow, 3), fbm(p + vec2(5.2, 1.3) - flow.yx, 3));
     warp += 0.3 * vec2(fbm(p * 2.0 - flow * 1.7, 2), fbm(p * 2.0 + vec2(9.1, 3.7) + flow * 1.3, 2));
-    q += height_units_to_uv(warp * 0.01 * p_amount * (0.25 + energy), u_aspect);
+    q += height_units_to_uv(warp * 0.01 * p_amount * (0.15 + energy), u_aspect);
 
     vec3 lin = image_linear(q);
     // Soft glow: a wide blur from the image's mipmaps (one tap), added by brightness.

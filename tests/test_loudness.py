@@ -1,0 +1,90 @@
+"""Loudness as heard keeps the music's dynamics, and the ambient scene swells with it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+
+from reactor.analysis.loudness import LoudnessMeter, k_weighting
+from tests.real_media import SR, freedoom_music
+from tests.render_util import gl_ctx  # noqa: F401
+
+
+def test_k_weighting_matches_bs1770_at_48k():
+    b1, a1, b2, a2 = k_weighting(48000)
+    f = np.geomspace(20, 20000, 100)
+    ref = ([1.53512485958697, -2.69169618940638, 1.19839281085285], [1.0, -1.69065929318241, 0.73248077421585])
+    _, h = scipy.signal.freqz(b1, a1, f, fs=48000)
+    _, h_ref = scipy.signal.freqz(*ref, f, fs=48000)
+    assert np.abs(20 * np.log10(np.abs(h) / np.abs(h_ref))).max() < 0.01
+    assert np.allclose(a2, [1.0, -1.99004745483398, 0.99007225036621], atol=1e-6)
+
+
+@pytest.mark.parametrize("amp_db", [0.0, -20.0])
+def test_sine_at_1k_reads_as_the_standard_says(amp_db):
+    m = LoudnessMeter(sample_rate_hz=SR, channels=1, hop_samples=512)
+    t = np.arange(4 * SR) / SR
+    x = (10 ** (amp_db / 20) * np.sin(2 * np.pi * 997 * t))[:, None]
+    m.step(x[: len(x) // 512 * 512])
+    assert m.scalars()["loudness_lufs"] == pytest.approx(amp_db - 3.01, abs=0.1)
+
+
+def _fade(music: np.ndarray, rising: bool) -> np.ndarray:
+    n = len(music)
+    db = np.linspace(-40.0, 0.0, n) if rising else np.linspace(0.0, -40.0, n)
+    return (music * (10 ** (db / 20))[:, None]).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def music():
+    m = freedoom_music("D_RUNNIN", seconds=12.0)
+    if m is None:
+        pytest.skip("needs freedoom, fluidsynth and fluid-soundfont-gm")
+    return m
+
+
+def test_loudness_follows_a_fade_where_the_normalized_level_does_not(music):
+    from reactor.analysis.analyzer import StreamingAnalyzer
+
+    a = StreamingAnalyzer(channels=2, record=True)
+    a.process(_fade(music, True))
+    rec = a.recorded()
+    t, lufs = rec["t"], rec["loudness_lufs"]
+    quarters = [lufs[(t > 3 + 2.25 * k) & (t < 3 + 2.25 * (k + 1))].mean() for k in range(4)]
+    assert np.all(np.diff(quarters) > 3.0), quarters
+    assert quarters[-1] - quarters[0] > 15.0
+
+
+def _frame_change(ctx, samples, fps=15.0, size=(320, 180)):
+    from reactor import demo_image
+    from reactor.analysis.analyzer import StreamingAnalyzer
+    from reactor.control.params import Modulator
+    from reactor.engine import Engine, OfflineClock
+    from reactor.presets import load_preset
+    from reactor.render.renderer import Renderer
+
+    w, h = size
+    preset = load_preset("breathe")
+    clock = OfflineClock(fps=fps, sample_rate_hz=SR)
+    out, prev = [], None
+    with Renderer(ctx, preset.scene, width_px=w, height_px=h, image=demo_image.demo_image(w, h)) as r:
+        eng = Engine(analyzer=StreamingAnalyzer(channels=2), modulator=Modulator(preset), renderer=r)
+        for n in range(clock.frame_count(len(samples) / SR)):
+            a, b = clock.sample_span(n)
+            eng.step(clock.time_of(n), samples[a:b])
+            rgb = r.read_rgb().astype(np.int16)
+            # motion, not dither: the dither changes every pixel by a level or two each frame
+            out.append(0.0 if prev is None else float(np.maximum(np.abs(rgb - prev) - 2, 0).mean()))
+            prev = rgb
+    return np.array(out)
+
+
+def test_breathe_moves_more_as_the_music_fades_in_and_less_as_it_fades_out(gl_ctx, music):
+    fps = 15.0
+    for rising in (True, False):
+        change = _frame_change(gl_ctx, _fade(music, rising), fps=fps)
+        windows = [change[int(k * 3 * fps) + 1:int((k + 1) * 3 * fps)].mean() for k in range(4)]
+        steps = np.diff(windows)
+        assert np.all(steps > 0) if rising else np.all(steps < 0), (rising, windows)
+        assert max(windows) > 2.0 * min(windows), windows
