@@ -23,11 +23,18 @@ DARK_MAX = 0.80
 LIMIT_PER_S = 3.0
 
 
+def _srgb_table() -> np.ndarray:
+    c = np.arange(256, dtype=np.float64) / 255.0
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+_LINEAR = _srgb_table()
+
+
 def relative_luminance(rgb_u8: np.ndarray) -> np.ndarray:
     """sRGB uint8 -> linear relative luminance 0..1 (WCAG/sRGB formula)."""
-    c = rgb_u8.astype(np.float32) / 255.0
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    return lin @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    lin = _LINEAR[rgb_u8]
+    return lin[..., 0] * 0.2126 + lin[..., 1] * 0.7152 + lin[..., 2] * 0.0722
 
 
 def window_means(rgb_u8: np.ndarray) -> np.ndarray:

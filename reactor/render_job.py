@@ -82,6 +82,17 @@ def size_for_aspect(size: tuple[int, int], aspect: str | None) -> tuple[int, int
     return short, 2 * round(short * b / a / 2)
 
 
+def _open_stream(args):
+    """The audio file named on the command line as an ``AudioStream`` (same checks as load_clip)."""
+    from reactor.audio.decode import AudioStream
+
+    if args.duration is not None and args.duration <= 0:
+        raise UsageError(f"--duration must be positive, got {args.duration:g}")
+    if args.start < 0:
+        raise UsageError(f"--start must be >= 0, got {args.start:g}")
+    return AudioStream(args.audio, start_s=args.start, duration_s=args.duration)
+
+
 def _preroll(args, sample_rate_hz: int):
     """The audio just before ``--start`` (up to ``PREROLL_S``), or None."""
     start = float(getattr(args, "start", 0.0) or 0.0)
@@ -100,7 +111,10 @@ def run_render(args) -> int:
     width, height = size_for_aspect(parse_size(args.size), getattr(args, "aspect", None))
     if not 1.0 <= args.fps <= 240.0:
         raise UsageError(f"--fps must be 1..240, got {args.fps:g}")
-    clip, name = load_clip(args)
+    if args.audio and not args.demo:  # a file: decoded as it renders (long mixes, bounded memory)
+        clip = _open_stream(args)
+    else:
+        clip, name = load_clip(args)
     preset = resolve_preset(args, have_image=bool(args.image))
     image, depth, preset = _images(args, preset, width, height)
     preroll = _preroll(args, clip.sample_rate_hz) if not getattr(args, "demo", False) else None
@@ -181,9 +195,12 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
     from reactor.render.context import create_context
     from reactor.render.renderer import Renderer
 
+    from reactor.audio.feed import SampleFeed
+
     clock = OfflineClock(fps=fps, sample_rate_hz=clip.sample_rate_hz)
-    n_frames = clock.frame_count(clip.duration_s)
-    channels = clip.samples.shape[1]
+    feed = SampleFeed(clip)  # a decoded clip, or an AudioStream decoded as the frames need it
+    n_frames = clock.frame_count(feed.duration_estimate_s or 0.0)  # exact once the audio ends
+    channels = feed.channels
     sink = VideoSink(out_path, width_px=width_px, height_px=height_px, fps=fps,
                      sample_rate_hz=clip.sample_rate_hz, audio_channels=channels,
                      codec=codec, quality=quality, threaded=threaded)
@@ -206,23 +223,32 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
         from reactor.flashes import FlashLimiter
 
         limiter = FlashLimiter(fps=fps) if flash_limit else None
-        sink.write_audio(clip.samples)
         bar = Progress(n_frames, fps=fps) if progress else None
         t0 = time.perf_counter()
         done = 0
         try:
-            for n in range(n_frames):
-                a, b = clock.sample_span(n)
-                frame = engine.step(clock.time_of(n), clip.samples[a:b])
+            n = 0
+            while True:
+                feed.fill(clock.sample_of(n + 1))  # one frame ahead: does frame n exist?
+                if feed.ended and n >= clock.frame_count(feed.total / clip.sample_rate_hz):
+                    break
+                block = feed.take(clock.sample_span(n)[1])
+                if len(block):
+                    sink.write_audio(block)
+                frame = engine.step(clock.time_of(n), block)
                 rgb = renderer.read_rgb()
                 if limiter is not None:
                     rgb = limiter.apply(rgb)
                 sink.write_frame(rgb)
                 if poster is not None:
                     poster.offer(frame.time_s, frame.features.scalars, rgb)
-                done = n + 1
+                done = n = n + 1
                 if bar is not None:
-                    bar.update(done)
+                    bar.update(min(done, n_frames))
+            tail = feed.rest()
+            if len(tail):
+                sink.write_audio(tail)
+            n_frames = done
         except KeyboardInterrupt:
             sink.abort()
             return RenderResult(out_path, done, done / fps, True, time.perf_counter() - t0)

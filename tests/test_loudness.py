@@ -21,13 +21,25 @@ def test_k_weighting_matches_bs1770_at_48k():
     assert np.allclose(a2, [1.0, -1.99004745483398, 0.99007225036621], atol=1e-6)
 
 
-@pytest.mark.parametrize("amp_db", [0.0, -20.0])
-def test_sine_at_1k_reads_as_the_standard_says(amp_db):
-    m = LoudnessMeter(sample_rate_hz=SR, channels=1, hop_samples=512)
+@pytest.mark.parametrize("amp_db, freq_hz, expect, tol", [(0.0, 997.0, -3.01, 0.1), (-20.0, 997.0, -23.01, 0.1),
+                                                          (-20.0, 100.0, -23.01 - 1.13, 1.0),
+                                                          (-20.0, 4000.0, -23.01 + 3.97, 1.0)])
+def test_sines_read_as_the_standard_says(amp_db, freq_hz, expect, tol):
+    """Full-scale 1 kHz sine = -3.01 LUFS (BS.1770); K-weighting -1.1 dB at 100 Hz, +4.0 dB at
+    4 kHz (within 1 dB: the weighting is applied to 21 ms spectra, not by filtering)."""
+    from reactor.analysis.analyzer import StreamingAnalyzer
+
+    a = StreamingAnalyzer(channels=1)
     t = np.arange(4 * SR) / SR
-    x = (10 ** (amp_db / 20) * np.sin(2 * np.pi * 997 * t))[:, None]
-    m.step(x[: len(x) // 512 * 512])
-    assert m.scalars()["loudness_lufs"] == pytest.approx(amp_db - 3.01, abs=0.1)
+    a.process((10 ** (amp_db / 20) * np.sin(2 * np.pi * freq_hz * t))[:, None].astype(np.float32))
+    assert a.snapshot().scalars["loudness_lufs"] == pytest.approx(expect, abs=tol)
+
+
+def test_loudness_is_silent_in_silence_and_reports_both_windows():
+    m = LoudnessMeter(sample_rate_hz=SR, channels=2, window=1024, window_sum_sq=384.0, hop_s=512 / SR)
+    m.step(np.zeros((10, 513)))
+    s = m.scalars()
+    assert s["loudness"] == 0.0 and s["loudness_lufs"] == -120.0 and s["loudness_momentary_lufs"] == -120.0
 
 
 def _fade(music: np.ndarray, rising: bool) -> np.ndarray:

@@ -151,7 +151,7 @@ class StreamingAnalyzer:
         self._chunks: list[dict[str, np.ndarray]] = []
         # listener loudness (not gain-normalized) and mouth shapes: reactor.analysis.loudness / .voice
         self._loudness = LoudnessMeter(sample_rate_hz=self.sample_rate_hz, channels=self.channels,
-                                       hop_samples=self.hop_samples)
+                                       window=L.window, window_sum_sq=float((L.win ** 2).sum()), hop_s=self.hop_s)
         self._voice = VoiceTracker(sample_rate_hz=self.sample_rate_hz, window=L.window, hop_s=self.hop_s)
 
     def set_tempo_source(self, source: TempoSource | None) -> None:
@@ -228,8 +228,9 @@ class StreamingAnalyzer:
                        self._alpha, self._heads, self._beat, self._act_hist, self._acf, self._sal_w,
                        sc[:, 5], beats, phase)
         self._collect_events(t_end, onset, beats, phase, logb[:, : L.n_low], flux)
-        loud = self._loudness.step(x)
-        mouth = self._voice.step(np.abs(spec), td[:, 0] > self.gate_db)
+        power = spec.real ** 2 + spec.imag ** 2
+        loud = self._loudness.step(power)
+        mouth = self._voice.step(power, td[:, 0] > self.gate_db)
         self._last = _LastHop(t_end=float(t_end[-1]), rms_db=float(td[-1, 0]), peak_db=float(td[-1, 1]),
                               band=band[-1].copy(), scalars=sc[-1].copy(), phase=phase[-1].copy(),
                               mag=np.abs(spec[-1]).astype(np.float64) * L.mag_scale,

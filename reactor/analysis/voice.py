@@ -27,14 +27,15 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 PITCH_RANGE_HZ = (80.0, 500.0)
 SPEECH_BAND_HZ = (250.0, 3400.0)
 F1_BAND_HZ = (250.0, 1100.0)
 F2_BAND_HZ = (900.0, 2900.0)
-CPP_VOICED = (0.12, 0.45)
-"""Cepstral peak prominence (natural-log units) mapped to voicing 0..1."""
+CPP_VOICED = (0.2, 0.6)
+"""Cepstral peak prominence (peak over mean, natural-log units) mapped to voicing 0..1."""
 SPEECH_BANDS = 12
 BED_UP_S, BED_DOWN_S = 0.8, 4.0
 """Time constants of the per-band music-bed level (rising, falling)."""
@@ -66,7 +67,11 @@ class VoiceTracker:
         freqs = np.fft.rfftfreq(self.window, 1.0 / sample_rate_hz)
         self._freqs = freqs
         edges = np.geomspace(SPEECH_BAND_HZ[0], SPEECH_BAND_HZ[1], SPEECH_BANDS + 1)
-        self._bands = [_band(freqs, lo, hi) for lo, hi in zip(edges[:-1], edges[1:])]
+        bands = [_band(freqs, lo, hi) for lo, hi in zip(edges[:-1], edges[1:])]
+        self._band_lo, self._band_hi = bands[0].start, bands[-1].stop
+        self._band_starts = np.array([b.start for b in bands]) - self._band_lo  # for np.add.reduceat
+        self._f1 = _band(freqs, *F1_BAND_HZ)
+        self._f2 = _band(freqs, *F2_BAND_HZ)
         self._f1 = _band(freqs, *F1_BAND_HZ)
         self._f2 = _band(freqs, *F2_BAND_HZ)
         self._q = slice(int(sample_rate_hz / PITCH_RANGE_HZ[1]), int(sample_rate_hz / PITCH_RANGE_HZ[0]) + 1)
@@ -75,46 +80,26 @@ class VoiceTracker:
         self._a_voc = -math.expm1(-hop_s / VOICING_TAU_S)
         self._a_up = -math.expm1(-hop_s / BED_UP_S)
         self._a_down = -math.expm1(-hop_s / BED_DOWN_S)
-        self._bed_db: np.ndarray | None = None
-        self._voicing = 0.0
-        self._open = 0.0
-        self._spread = 0.0
-        self._f1_hz = 0.0
-        self._f2_hz = 0.0
+        self._bed = np.zeros(SPEECH_BANDS)  # the music bed per band, dB (valid once S_BED_SET)
+        self._state = np.zeros(N_STATE)
 
-    def step(self, mag: np.ndarray, gate_open: np.ndarray | None = None) -> np.ndarray:
-        """Consume magnitude spectra ``(n, window // 2 + 1)``; returns vowel_open per hop."""
-        p = np.asarray(mag, np.float64) ** 2
-        logp = np.log(p + 1e-12)
-        ceps = np.fft.irfft(logp, n=self.window, axis=1)
-        region = ceps[:, self._q]
-        cpp = region.max(axis=1) - np.median(region, axis=1)
+    def step(self, power: np.ndarray, gate_open: np.ndarray | None = None) -> np.ndarray:
+        """Consume power spectra ``|X|^2`` ``(n, window // 2 + 1)``; returns vowel_open per hop."""
+        p = np.asarray(power, np.float64)
+        if not len(p):
+            return np.zeros(0)
+        region = np.fft.irfft(np.log(p + 1e-12), n=self.window, axis=1)[:, self._q]
+        cpp = region.max(axis=1) - region.mean(axis=1)
         voiced = np.clip((cpp - CPP_VOICED[0]) / (CPP_VOICED[1] - CPP_VOICED[0]), 0.0, 1.0)
-        bands_db = 10.0 * np.log10(np.stack([p[:, b].sum(axis=1) for b in self._bands], axis=1) + 1e-20)
+        # row-wise sums (not BLAS products), so every hop's bits are the same for any batch size
+        bands_db = 10.0 * np.log10(np.add.reduceat(p[:, self._band_lo:self._band_hi], self._band_starts, axis=1)
+                                   + 1e-20)
         f1 = self._centroid(p, self._f1)
         f2 = self._centroid(p, self._f2)
+        gate = np.ones(len(p)) if gate_open is None else np.asarray(gate_open, np.float64)
         out = np.empty(len(p))
-        for i in range(len(p)):  # scalar envelopes; a few hops per video frame
-            g = 1.0 if gate_open is None else float(gate_open[i])
-            self._voicing += self._a_voc * (voiced[i] * g - self._voicing)
-            if self._bed_db is None and g:  # the first sound is the bed (a song's intro does not sing)
-                self._bed_db = bands_db[i].copy()
-            target = 0.0
-            if g and self._bed_db is not None:
-                d = bands_db[i] - self._bed_db
-                excess = float(np.clip(d - EXCESS_DB[0], 0.0, 18.0).mean())
-                self._bed_db += np.where(d > 0.0, self._a_up, self._a_down) * d
-                jaw = 0.45 + 0.55 * min(1.0, max(0.0, (f1[i] - 300.0) / 450.0))
-                target = min(1.0, excess / (EXCESS_DB[1] - EXCESS_DB[0])) * jaw
-            a = self._a_att if target > self._open else self._a_rel
-            self._open += a * (target - self._open)
-            spread_t = min(1.0, max(-1.0, (f2[i] - 1500.0) / 700.0)) * min(1.0, 3.0 * self._open)
-            self._spread += self._a_rel * (spread_t - self._spread)
-            if self._voicing > 0.3:
-                self._f1_hz, self._f2_hz = float(f1[i]), float(f2[i])
-            elif self._voicing < 0.1:
-                self._f1_hz = self._f2_hz = 0.0
-            out[i] = self._open
+        coef = np.array([self._a_voc, self._a_att, self._a_rel, self._a_up, self._a_down])
+        _envelopes(bands_db, f1, f2, voiced, gate, coef, self._bed, self._state, out)
         return out
 
     def _centroid(self, p: np.ndarray, band: slice) -> np.ndarray:
@@ -123,5 +108,45 @@ class VoiceTracker:
 
     def scalars(self) -> dict[str, float]:
         """The mouth features of the latest hop."""
-        return {"voicing": self._voicing, "vowel_open": self._open, "vowel_spread": self._spread,
-                "f1_hz": self._f1_hz, "f2_hz": self._f2_hz}
+        st = self._state
+        return {"voicing": float(st[S_VOICING]), "vowel_open": float(st[S_OPEN]), "vowel_spread": float(st[S_SPREAD]),
+                "f1_hz": float(st[S_F1]), "f2_hz": float(st[S_F2])}
+
+
+# state slots of _envelopes
+S_VOICING, S_OPEN, S_SPREAD, S_F1, S_F2, S_BED_SET = range(6)
+N_STATE = 6
+
+
+@numba.njit(cache=True)
+def _envelopes(bands_db, f1, f2, voiced, gate, coef, bed, state, out):
+    """Per-hop bed tracking and mouth envelopes (see the module docstring). ``coef``: voicing,
+    attack, release, bed-up and bed-down smoothing coefficients."""
+    a_voc, a_att, a_rel, a_up, a_down = coef[0], coef[1], coef[2], coef[3], coef[4]
+    nb = bands_db.shape[1]
+    for i in range(bands_db.shape[0]):
+        g = gate[i]
+        state[S_VOICING] += a_voc * (voiced[i] * g - state[S_VOICING])
+        if state[S_BED_SET] == 0.0 and g > 0.0:  # the first sound heard is the bed (an intro does not sing)
+            for k in range(nb):
+                bed[k] = bands_db[i, k]
+            state[S_BED_SET] = 1.0
+        target = 0.0
+        if g > 0.0:
+            excess = 0.0
+            for k in range(nb):
+                d = bands_db[i, k] - bed[k]
+                excess += min(max(d - EXCESS_DB[0], 0.0), 18.0)
+                bed[k] += (a_up if d > 0.0 else a_down) * d
+            excess /= nb
+            jaw = 0.45 + 0.55 * min(1.0, max(0.0, (f1[i] - 300.0) / 450.0))
+            target = min(1.0, excess / (EXCESS_DB[1] - EXCESS_DB[0])) * jaw
+        a = a_att if target > state[S_OPEN] else a_rel
+        state[S_OPEN] += a * (target - state[S_OPEN])
+        spread_t = min(1.0, max(-1.0, (f2[i] - 1500.0) / 700.0)) * min(1.0, 3.0 * state[S_OPEN])
+        state[S_SPREAD] += a_rel * (spread_t - state[S_SPREAD])
+        if state[S_VOICING] > 0.3:
+            state[S_F1], state[S_F2] = f1[i], f2[i]
+        elif state[S_VOICING] < 0.1:
+            state[S_F1], state[S_F2] = 0.0, 0.0
+        out[i] = state[S_OPEN]
