@@ -30,7 +30,7 @@ def test_small_or_dim_changes_are_not_flashes():
     for n in range(90):
         f = np.full((36, 64, 3), 40, np.uint8)
         if n % 2:
-            f[:8, :8] = 255  # a blinking spot: far less than a quarter of the frame
+            f[:4, :6] = 255  # a blinking spot: far less than a quarter of any window
         c.add(f)
     bright = FlashCounter(fps=30.0)
     for n in range(90):  # both states above 0.8 relative luminance: not a flash (WCAG)
