@@ -1,10 +1,6 @@
-// @description Ambient: the picture slowly breathes and flows like heat haze, more as the music swells
-// @image true
-// @feedback true
-//
-// A flow-field warp (fbm noise advected over time) and a slow Ken Burns drift whose amplitude
-// follows the level and the band presences. A soft, time-constant trail (u_prev) makes it dreamy;
-// its weight is exp(-dt / tau), so it looks the same at any frame rate.
+// Pass 1 of breathe (quarter resolution): where each output pixel reads the picture.
+// A slow Ken Burns drift and a flow-field warp (fbm noise advected over time), both scaled by
+// the loudness as heard. Output: rg = offset in uv to add to v_uv, b = energy.
 #include "math.glsl"
 #include "noise.glsl"
 #include "image.glsl"
@@ -12,8 +8,6 @@
 uniform float p_amount = 1.0;    // warp strength, 1 = about 1 % of the frame height at full level
 uniform float p_drift = 1.0;     // slow pan/zoom amount
 uniform float p_speed = 1.0;     // flow speed multiplier
-uniform float p_trail = 0.25;    // trail time constant, seconds (0 = none)
-uniform float p_glow = 0.5;      // soft bloom of highlights with the level
 uniform float p_swell = 1.0;     // how much the motion follows the music's loudness (u_loudness)
 
 void main() {
@@ -37,17 +31,5 @@ void main() {
     vec2 warp = vec2(fbm(p + flow, 3), fbm(p + vec2(5.2, 1.3) - flow.yx, 3));
     warp += 0.3 * vec2(fbm(p * 2.0 - flow * 1.7, 2), fbm(p * 2.0 + vec2(9.1, 3.7) + flow * 1.3, 2));
     q += height_units_to_uv(warp * 0.01 * p_amount * (0.15 + energy), u_aspect);
-
-    vec3 lin = image_linear(q);
-    // Soft glow: a wide blur from the image's mipmaps (one tap), added by brightness.
-    vec3 blur = srgb_to_linear(0.5 * (image_blur(q, 3.5) + image_blur(q, 5.0)));
-    lin += blur * smoothstep(0.3, 1.0, luma(blur)) * p_glow * (0.2 + 0.6 * energy);
-    lin *= 0.85 + 0.2 * energy;  // the picture brightens gently as it swells
-
-    vec3 col = linear_to_srgb(soft_clip(lin));
-    vec4 prev = texture(u_prev, uv);
-    // alpha marks a valid previous frame (u_prev is black with alpha 0 at frame 0).
-    float keep = prev.a > 0.5 && p_trail > 0.0 ? exp(-u_dt / max(p_trail, 1e-3)) * 0.7 : 0.0;
-    col = mix(col, prev.rgb, keep);
-    fragColor = vec4(clamp(col, 0.0, 1.0), 1.0);
+    fragColor = vec4(q - uv, energy, 1.0);
 }
