@@ -44,6 +44,16 @@ class Framed:
     mode: str = "cover"
     scale: float = 1.0
     """Output pixels per source pixel."""
+    placement: tuple = ()
+    """(picture width as a fraction of the frame width, anchor normalized in the picture, target px)."""
+
+    def place_like(self, other: np.ndarray) -> np.ndarray:
+        """``other`` (a depth map of the same picture, any resolution) framed exactly like the picture."""
+        a = np.asarray(other, np.float32)
+        h, w = a.shape[:2]
+        H, W = self.image.shape[:2]
+        frac_w, (ax, ay), target = self.placement
+        return _place(a, W, H, frac_w * W / w, (ax * w, ay * h), target)[0]
 
 
 def frame_image(image: np.ndarray, width_px: int, height_px: int, *, fit: str = "face",
@@ -73,7 +83,8 @@ def frame_image(image: np.ndarray, width_px: int, height_px: int, *, fit: str = 
     out, ox, oy = _place(a, W, H, s, anchor, target)
     mapped = [f.mapped(s * w / W, ox / W, s * h / H, oy / H, W / H) for f in found]
     mode = fit if fit != "face" or found else "cover"
-    return Framed(image=out, faces=mapped, mode=mode, scale=s)
+    return Framed(image=out, faces=mapped, mode=mode, scale=s,
+                  placement=(s * w / W, (anchor[0] / w, anchor[1] / h), target))
 
 
 def _face_plan(faces, w, h, W, H, cover_s, contain_s):
@@ -132,10 +143,18 @@ def _place(a, W, H, s, anchor, target):
     if (ix0, iy0, ix1, iy1) == (0, 0, W, H):
         return fg, ox, oy
     back = blur(plain_fit(a, W, H, "cover"), 0.03 * max(W, H))
-    dim = np.array([BACK_DIM] * 3 + [1.0], np.float32) if a.ndim == 3 and a.shape[2] == 4 else np.float32(BACK_DIM)
+    if a.ndim == 2:  # a depth map: the fill is far away, not dimmed
+        return _fill_depth(back, fg, ix0, iy0), ox, oy
+    dim = np.array([BACK_DIM] * 3 + [1.0], np.float32) if a.shape[2] == 4 else np.float32(BACK_DIM)
     back = back * dim
     back[iy0:iy1, ix0:ix1] = fg
     return back, ox, oy
+
+
+def _fill_depth(back: np.ndarray, fg: np.ndarray, x0: int, y0: int) -> np.ndarray:
+    out = np.minimum(back, 0.1).astype(np.float32)  # the blurred fill sits behind everything
+    out[y0:y0 + fg.shape[0], x0:x0 + fg.shape[1]] = fg
+    return out
 
 
 def _clamp_offset(o: float, size: float, frame: float) -> float:

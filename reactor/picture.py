@@ -25,6 +25,11 @@ class Picture:
     faces: int
     mode: str
     note: str
+    framed: object = None
+
+    def frame_depth(self, depth: np.ndarray) -> np.ndarray:
+        """A depth map of the same picture, framed exactly as the picture was."""
+        return self.framed.place_like(depth)
 
 
 def prepare_picture(image: np.ndarray, preset, *, width_px: int, height_px: int, fit: str = "face") -> Picture:
@@ -48,7 +53,8 @@ def prepare_picture(image: np.ndarray, preset, *, width_px: int, height_px: int,
         params = {k: v for k, v in face_params(framed.faces[0]).items() if k in preset.params}
         preset = preset.with_param_defaults(**params)
         note += "; mouth, eyes and head rigged from it"
-    return Picture(image=framed.image, preset=preset, faces=len(framed.faces), mode=framed.mode, note=note)
+    return Picture(image=framed.image, preset=preset, faces=len(framed.faces), mode=framed.mode, note=note,
+                   framed=framed)
 
 
 def tell(note: str) -> None:

@@ -137,7 +137,7 @@ def _images(args, preset, width: int, height: int):
     """Load and fit the reference image and depth; apply --mouth; demo image for --demo."""
     from reactor import demo_image, imageio
 
-    image = depth = None
+    image = depth = pic = None
     if args.image:  # framed around the subject; a face rigs the lip-sync (reactor.picture)
         from reactor.picture import prepare_picture, tell
 
@@ -157,9 +157,9 @@ def _images(args, preset, width: int, height: int):
             (lx, ly), (rx, ry) = regions["eye_l"], regions["eye_r"]
             preset = preset.with_param_defaults(eye_lx=lx, eye_ly=ly, eye_rx=rx, eye_ry=ry, eye_w=regions["eye_w"])
     if args.depth:
-        depth_img = imageio.fit(imageio.load_image(args.depth), width, height,
-                                mode="contain" if args.fit == "contain" else "cover")
-        depth = depth_img[..., :3].mean(axis=2)
+        depth_src = imageio.load_image(args.depth)[..., :3].mean(axis=2)
+        # framed exactly as the picture (same crop around the face), or plainly without one
+        depth = pic.frame_depth(depth_src) if pic is not None else imageio.fit(depth_src, width, height, mode="cover")
     if args.mouth:
         preset = _with_region(preset, "mouth", parse_region(args.mouth, "--mouth"), strict=True)
     return image, depth, preset

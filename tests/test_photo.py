@@ -183,3 +183,13 @@ def test_aspect_flag_sizes():
     assert size_for_aspect((1280, 720), "4:5") == (720, 900)
     assert size_for_aspect((1920, 1080), "16:9") == (1920, 1080)
     assert size_for_aspect((1280, 720), None) == (1280, 720)
+
+
+def test_a_depth_map_is_framed_exactly_like_its_picture(astronaut):
+    framed = frame_image(astronaut, 320, 180, fit="face" if faces_mod.detector_available() else "cover")
+    grey = astronaut[..., :3].mean(axis=2)
+    half = np.asarray(grey[::2, ::2])  # the same picture at another resolution
+    placed = framed.place_like(half)
+    expect = framed.image[..., :3].mean(axis=2)
+    assert placed.shape == (180, 320)
+    assert np.abs(placed - expect).mean() < 0.03

@@ -13,6 +13,8 @@ want_test=0
 pkgs=(libegl1 libgl1 libgl1-mesa-dri libegl-mesa0 python3-venv)
 # fluidsynth renders the analysis dev set's MIDI grooves; the GM soundfont is its instrument bank.
 [ "$want_test" = 1 ] && pkgs+=(fluidsynth fluid-soundfont-gm)
+# real media for the photo-clip tests: Freedoom's MIDI soundtrack (music) and espeak-ng (speech)
+[ "$want_test" = 1 ] && pkgs+=(freedoom espeak-ng)
 
 missing=()
 for p in "${pkgs[@]}"; do
