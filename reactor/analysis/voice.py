@@ -2,12 +2,13 @@
 
 Per hop, from the analyzer's magnitude spectrum (no extra FFT):
 
-- **voicing** (0..1): cepstral peak prominence in the pitch range 80-500 Hz. A voiced vowel
+- **voicing** (0..1): cepstral peak prominence in the pitch range 80-500 Hz (a weak cue: on
+  real mixes it separates a voice from the band only a little; it does not gate the mouth). A voiced vowel
   (sung or spoken) has a strong harmonic comb and a clear cepstral peak; consonants, drums,
   noise and dense mixes do not. Smoothed over ~30 ms.
 - **vowel_open** (0..1): how open the mouth is. A voice over a music bed shows as energy in
   the speech band (300-3400 Hz, 12 log bands) rising above the bed's recent level in each band;
-  the bed is tracked per band (rising with a ~0.8 s, falling with a ~4 s time constant, frozen
+  the bed is tracked per band (rising with a ~1.2 s, falling with a ~4 s time constant, frozen
   while the input is gated silent; the first sound heard is taken as the bed), so sustained instruments settle into it while syllables,
   200-300 ms each, stand out of it. Fast attack, ~60 ms release: the mouth closes between
   syllables and stays shut in silence and (mostly) under steady instrumental parts. The jaw
@@ -34,10 +35,10 @@ PITCH_RANGE_HZ = (80.0, 500.0)
 SPEECH_BAND_HZ = (250.0, 3400.0)
 F1_BAND_HZ = (250.0, 1100.0)
 F2_BAND_HZ = (900.0, 2900.0)
-CPP_VOICED = (0.2, 0.6)
+CPP_VOICED = (0.12, 0.25)
 """Cepstral peak prominence (peak over mean, natural-log units) mapped to voicing 0..1."""
 SPEECH_BANDS = 12
-BED_UP_S, BED_DOWN_S = 0.8, 4.0
+BED_UP_S, BED_DOWN_S = 1.2, 4.0
 """Time constants of the per-band music-bed level (rising, falling)."""
 EXCESS_DB = (6.0, 12.0)
 """Mean speech-band excess over the bed (dB) where the mouth starts to open, and is fully open."""
