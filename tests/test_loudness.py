@@ -100,3 +100,45 @@ def test_breathe_moves_more_as_the_music_fades_in_and_less_as_it_fades_out(gl_ct
         steps = np.diff(windows)
         assert np.all(steps > 0) if rising else np.all(steps < 0), (rising, windows)
         assert max(windows) > 2.0 * min(windows), windows
+
+
+def test_preroll_means_a_mid_song_start_opens_settled(music, tmp_path):
+    """--start S: the analyzer hears the audio before S first, so frame 0 is not a dim, empty second."""
+    from reactor.analysis.analyzer import StreamingAnalyzer
+    from reactor.control.params import Modulator
+    from reactor.engine import Engine, OfflineClock
+    from reactor.presets import load_preset
+
+    before, clip = music[: 8 * SR], music[8 * SR:]
+    clock = OfflineClock(fps=30.0, sample_rate_hz=SR)
+
+    def first_second(preroll):
+        an = StreamingAnalyzer(channels=2)
+        offset = 0.0
+        if preroll is not None:
+            an.process(preroll)
+            offset = len(preroll) / SR
+        eng = Engine(analyzer=an, modulator=Modulator(load_preset("breathe")), analysis_offset_s=offset)
+        out = []
+        for n in range(30):
+            a, b = clock.sample_span(n)
+            out.append(eng.step(clock.time_of(n), clip[a:b]).features.scalars)
+        return out
+
+    cold, warm = first_second(None), first_second(before)
+    assert np.mean([s["loudness"] for s in warm]) > np.mean([s["loudness"] for s in cold]) + 0.2
+    assert np.mean([s["tempo_confidence"] for s in warm]) > np.mean([s["tempo_confidence"] for s in cold])
+    assert warm[-1]["beat_count"] >= 8  # the beat is already counted from the pre-roll
+
+
+def test_render_job_preroll_reads_the_audio_before_start(tmp_path, music):
+    from types import SimpleNamespace
+
+    from reactor.render_job import PREROLL_S, _preroll
+    from tests.signals import write_wav
+
+    path = write_wav(tmp_path / "m.wav", music)
+    pre = _preroll(SimpleNamespace(start=10.0, audio=path), SR)
+    assert len(pre) == int(PREROLL_S * SR) and np.allclose(pre, music[2 * SR:10 * SR], atol=1e-4)
+    assert _preroll(SimpleNamespace(start=3.0, audio=path), SR).shape[0] == 3 * SR
+    assert _preroll(SimpleNamespace(start=0.0, audio=path), SR) is None

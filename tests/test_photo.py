@@ -193,3 +193,18 @@ def test_a_depth_map_is_framed_exactly_like_its_picture(astronaut):
     expect = framed.image[..., :3].mean(axis=2)
     assert placed.shape == (180, 320)
     assert np.abs(placed - expect).mean() < 0.03
+
+
+def test_poster_is_the_loudest_beat_after_the_first_second(tmp_path):
+    from PIL import Image
+
+    from reactor.poster import PosterPicker
+
+    pick = PosterPicker()
+    for n in range(90):
+        t = n / 30.0
+        s = {"loudness": 1.0 if n in (10, 60) else 0.3, "beat_pulse": 1.0 if n == 60 else 0.0}
+        pick.offer(t, s, np.full((4, 6, 3), n, np.uint8))
+    assert pick.best_time_s == pytest.approx(2.0)
+    pick.save(str(tmp_path / "p.png"))
+    assert np.asarray(Image.open(tmp_path / "p.png"))[0, 0, 0] == 60
