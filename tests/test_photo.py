@@ -208,3 +208,26 @@ def test_poster_is_the_loudest_beat_after_the_first_second(tmp_path):
     assert pick.best_time_s == pytest.approx(2.0)
     pick.save(str(tmp_path / "p.png"))
     assert np.asarray(Image.open(tmp_path / "p.png"))[0, 0, 0] == 60
+
+
+def test_cli_renders_a_vertical_clip_from_a_photo_with_a_poster(tmp_path, astronaut, capsys):
+    import av
+    from PIL import Image
+
+    from reactor.cli import main
+    from tests.signals import write_wav
+
+    Image.fromarray((astronaut[..., :3] * 255).astype(np.uint8)).save(tmp_path / "face.png")
+    t = np.arange(int(1.5 * SR)) / SR
+    wav = write_wav(tmp_path / "a.wav", (0.2 * np.sin(2 * np.pi * 220 * t))[:, None])
+    out, poster = tmp_path / "c.mp4", tmp_path / "p.png"
+    rc = main(["render", wav, "--image", str(tmp_path / "face.png"), "--preset", "performer", "--size", "96x54",
+               "--aspect", "9:16", "--poster", str(poster), "--no-progress", "-o", str(out)])
+    assert rc == 0
+    with av.open(str(out)) as c:
+        v = c.streams.video[0]
+        assert (v.codec_context.width, v.codec_context.height) == (54, 96)
+    assert Image.open(poster).size == (54, 96)
+    err = capsys.readouterr().err
+    if faces_mod.detector_available():
+        assert "1 face(s) found" in err and "rigged" in err
