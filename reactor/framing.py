@@ -164,13 +164,15 @@ def _clamp_offset(o: float, size: float, frame: float) -> float:
 
 
 def face_params(face: Face) -> dict[str, float]:
-    """Performer-scene parameter defaults (``mouth_*``, ``head_*``, ``eye_*``, ``chin_y``) for a
-    face in frame coordinates (normalized, origin top-left)."""
+    """Scene parameter defaults for a face in frame coordinates (normalized, origin top-left):
+    ``mouth_*``, ``head_*``, ``eye_*``, ``chin_y`` (performer) and ``center_*`` (pulse's zoom)."""
     mx, my, mw, mh = face.mouth
     hx, hy, hw, hh = face.head
     eye_w = 0.45 * abs(face.right_eye[0] - face.left_eye[0])
     out = {"mouth_x": mx, "mouth_y": my, "mouth_w": mw, "mouth_h": mh,
            "head_x": hx, "head_y": hy, "head_w": hw, "head_h": hh, "chin_y": face.chin_y,
            "eye_lx": face.left_eye[0], "eye_ly": face.left_eye[1],
-           "eye_rx": face.right_eye[0], "eye_ry": face.right_eye[1], "eye_w": eye_w}
+           "eye_rx": face.right_eye[0], "eye_ry": face.right_eye[1], "eye_w": eye_w,
+           # the punch-in zoom of `pulse` centres between the eyes and the mouth
+           "center_x": face.centre_x, "center_y": 0.5 * (face.eye_y + my + 0.5 * mh)}
     return {k: float(min(1.0, max(0.0, v))) for k, v in out.items()}

@@ -1,8 +1,8 @@
 """The user's picture, ready for a scene: loaded, framed around its subject, face rigged.
 
 Used by ``reactor render --image``: ``prepare_picture`` frames the picture (``reactor.framing``)
-and, for presets with a mouth region (``performer``), sets the mouth, jaw, eyes and head from the
-face it found, so lip-sync works on any photo without ``--mouth``.
+and sets the face's parameters in presets that have them: the mouth, jaw, eyes and head of
+``performer`` (lip-sync on any photo without ``--mouth``), the zoom centre of ``pulse``.
 """
 
 from __future__ import annotations
@@ -49,10 +49,14 @@ def prepare_picture(image: np.ndarray, preset, *, width_px: int, height_px: int,
             note = "no face found: framed the most salient region"
         else:
             note = f"{len(framed.faces)} face(s) found: framed the {'faces' if len(framed.faces) > 1 else 'face'}"
-    if framed.faces and all(k in preset.params for k in ("mouth_x", "eye_w")):
+    if framed.faces:
         params = {k: v for k, v in face_params(framed.faces[0]).items() if k in preset.params}
-        preset = preset.with_param_defaults(**params)
-        note += "; mouth, eyes and head rigged from it"
+        if params:
+            preset = preset.with_param_defaults(**params)
+        if "eye_w" in params:
+            note += "; mouth, eyes and head rigged from it"
+        elif "center_x" in params:
+            note += "; the zoom centres on it"
     return Picture(image=framed.image, preset=preset, faces=len(framed.faces), mode=framed.mode, note=note,
                    framed=framed)
 

@@ -231,3 +231,14 @@ def test_cli_renders_a_vertical_clip_from_a_photo_with_a_poster(tmp_path, astron
     err = capsys.readouterr().err
     if faces_mod.detector_available():
         assert "1 face(s) found" in err and "rigged" in err
+
+
+@needs_cv
+def test_pulse_zooms_on_the_face_it_found(astronaut):
+    from reactor.picture import prepare_picture
+    from reactor.presets import load_preset
+
+    pic = prepare_picture(astronaut, load_preset("pulse"), width_px=320, height_px=180)
+    f = frame_image(astronaut, 320, 180).faces[0]
+    cx, cy = pic.preset.params["center_x"].default, pic.preset.params["center_y"].default
+    assert f.box[0] < cx < f.box[0] + f.box[2] and f.eye_y < cy < f.mouth[1] + f.mouth[3]
