@@ -31,6 +31,10 @@ EYE_LINE_TARGET = 0.40
 line, so a head that fills the frame keeps its hair)."""
 HEAD_MARGIN = 1.12
 """The head (hair to chin) must fit in the frame with this much room."""
+HEAD_SHARE = 0.42
+"""A small head is zoomed in on until it is this share of the frame height (portrait framing)..."""
+MAX_ZOOM = 1.6
+"""...by at most this much over a cover fit, and to at most 2 output pixels per picture pixel."""
 BACK_DIM = 0.45
 """Brightness of the blurred fill behind a zoomed-out picture."""
 
@@ -98,6 +102,8 @@ def _face_plan(faces, w, h, W, H, cover_s, contain_s):
     s = cover_s
     if span_y * s > H or span_x * s > W:  # a cover crop cuts a head: zoom out, no further than contain
         s = max(contain_s, min(H / span_y, W / span_x))
+    elif (y1 - y0) * s < HEAD_SHARE * H:  # a small head (a tall frame of a wide shot): move in
+        s = min(HEAD_SHARE * H / (y1 - y0), MAX_ZOOM * cover_s, max(cover_s, 2.0), H / span_y, W / span_x)
     main = faces[0]
     eye_y = main.eye_y * h
     cx = 0.5 * (x0 + x1)
