@@ -74,7 +74,7 @@ def frame_image(image: np.ndarray, width_px: int, height_px: int, *, fit: str = 
     a = np.asarray(image, np.float32)
     h, w = a.shape[:2]
     W, H = int(width_px), int(height_px)
-    found = list(faces) if faces is not None else (detect_faces(a) if fit == "face" else [])
+    found = list(faces) if faces is not None else detect_faces(a)  # any fit: a face still rigs the scene
     cover_s, contain_s = max(W / w, H / h), min(W / w, H / h)
     if fit == "contain":
         s, anchor, target = contain_s, (0.5 * w, 0.5 * h), (0.5 * W, 0.5 * H)

@@ -49,16 +49,25 @@ def prepare_picture(image: np.ndarray, preset, *, width_px: int, height_px: int,
             note = "no face found: framed the most salient region"
         else:
             note = f"{len(framed.faces)} face(s) found: framed the {'faces' if len(framed.faces) > 1 else 'face'}"
-    if framed.faces:
-        params = {k: v for k, v in face_params(framed.faces[0]).items() if k in preset.params}
+    face = framed.faces[0] if framed.faces else None
+    if face is not None and _in_frame(face):
+        params = {k: v for k, v in face_params(face).items() if k in preset.params}
         if params:
             preset = preset.with_param_defaults(**params)
-        if "eye_w" in params:
-            note += "; mouth, eyes and head rigged from it"
-        elif "center_x" in params:
-            note += "; the zoom centres on it"
+        rig = ("mouth, eyes and head rigged from the face" if "eye_w" in params else
+               "the zoom centres on the face" if "center_x" in params else "")
+        note = "; ".join(x for x in (note, rig) if x)
+    elif face is not None:
+        note = f"a face was found but --fit {fit} cuts it off: nothing rigged (--fit face keeps it)"
     return Picture(image=framed.image, preset=preset, faces=len(framed.faces), mode=framed.mode, note=note,
                    framed=framed)
+
+
+def _in_frame(face) -> bool:
+    """Eyes and mouth inside the frame (a cover crop can cut them off: then nothing is rigged)."""
+    x, y, w, h = face.mouth
+    pts = [face.left_eye, face.right_eye, (x, y), (x + w, y + h)]
+    return all(0.0 <= px <= 1.0 and 0.0 <= py <= 1.0 for px, py in pts)
 
 
 def tell(note: str) -> None:
