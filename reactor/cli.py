@@ -49,7 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--scene", metavar="NAME|FILE", help="scene name or shader file (default preset for it)")
     r.add_argument("--size", default="1280x720", metavar="WxH", help="frame size (default 1280x720)")
     r.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
-    r.add_argument("--fit", choices=("cover", "contain"), default="cover", help="how the image fills the frame")
+    r.add_argument("--aspect", choices=("16:9", "9:16", "1:1", "4:5"), default=None,
+                   help="frame shape for posting; keeps the short side of --size (9:16 -> 720x1280)")
+    r.add_argument("--poster", metavar="PNG", help="also save the most characteristic frame as a PNG")
+    r.add_argument("--fit", choices=("face", "cover", "contain"), default="face",
+                   help="how the image fills the frame: face (default: frame the faces found, else the "
+                        "salient region), cover (centred crop), contain (whole picture on a blurred copy)")
     r.add_argument("--mouth", metavar="X,Y,W,H", help="mouth region for the performer scene (0..1, origin top-left)")
     r.add_argument("--quality", choices=("draft", "normal", "high", "lossless"), default="normal")
     r.add_argument("--codec", choices=("h264", "hevc", "prores"), default="h264")
@@ -207,25 +212,26 @@ def _cmd_analyze(args) -> int:
 
 
 def _cmd_render(args) -> int:
-    from reactor.render_job import render_clip
-    from reactor.scene_setup import prepare_images, resolve_preset
+    from reactor.render_job import render_file, size_for_aspect
 
-    width, height = parse_size(args.size)
+    width, height = size_for_aspect(parse_size(args.size), args.aspect)
     if not 1.0 <= args.fps <= 240.0:
         raise UsageError(f"--fps must be 1..240, got {args.fps:g}")
-    clip, _ = clip_from_args(args)
-    preset = resolve_preset(preset=args.preset, scene=args.scene, demo=args.demo, have_image=bool(args.image))
+    if args.demo and args.audio:
+        raise UsageError("give an audio file or --demo, not both")
+    if args.duration is not None and args.duration <= 0:
+        raise UsageError(f"--duration must be positive, got {args.duration:g}")
+    if args.start < 0:
+        raise UsageError(f"--start must be >= 0, got {args.start:g}")
+    if not args.demo and not args.audio:
+        raise UsageError("give an audio file, or --demo for the built-in track")
     mouth = parse_region(args.mouth, "--mouth") if args.mouth else None
-    image, depth, preset = prepare_images(preset, width_px=width, height_px=height, image_path=args.image,
-                                          depth_path=args.depth, fit=args.fit, mouth=mouth, demo=args.demo)
-    source = None
-    if not args.causal:  # beat phase and bar from the whole file (look-ahead)
-        from reactor.analysis.lookahead import offline_tempo_source
-
-        source = offline_tempo_source(clip)
-    result = render_clip(clip, preset=preset, out_path=args.output, width_px=width, height_px=height,
-                         fps=args.fps, image=image, depth=depth, quality=args.quality, codec=args.codec,
-                         progress=not args.no_progress, tempo_source=source)
+    result, preset = render_file(out_path=args.output, audio=args.audio, demo=args.demo, start_s=args.start,
+                                 duration_s=args.duration, preset=args.preset, scene=args.scene,
+                                 image_path=args.image, depth_path=args.depth, fit=args.fit, mouth=mouth,
+                                 width_px=width, height_px=height, fps=args.fps, quality=args.quality,
+                                 codec=args.codec, causal=args.causal, poster_path=args.poster,
+                                 progress=not args.no_progress)
     verb = "stopped early; wrote a playable partial clip" if result.aborted else "wrote"
     print(f"{verb} {result.path}: {result.frames} frames, {result.duration_s:.2f} s, "
           f"{width}x{height} @ {args.fps:g} fps, preset {preset.name} ({preset.scene}), "

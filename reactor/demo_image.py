@@ -12,16 +12,21 @@ from reactor.imageio import blur
 # so the figure keeps its proportions at any aspect ratio. Regions below are for 16:9.
 _MOUTH_C, _MOUTH_HALF = (0.0, 0.068), (0.06, 0.026)
 _HEAD_C, _HEAD_HALF = (0.0, -0.1), (0.215, 0.265)
+_EYE_C, _EYE_HALF_W = (0.062, -0.085), 0.034
 
 
-def demo_regions(width_px: int, height_px: int) -> dict[str, tuple[float, float, float, float]]:
+def demo_regions(width_px: int, height_px: int) -> dict:
     """Mouth and head regions of ``demo_image(width_px, height_px)``: normalized (x, y, w, h), origin top-left."""
     aspect = width_px / height_px
 
     def region(c, half):
         return (0.5 + (c[0] - half[0]) / aspect, 0.5 + c[1] - half[1], 2 * half[0] / aspect, 2 * half[1])
 
-    return {"mouth": region(_MOUTH_C, _MOUTH_HALF), "head": region(_HEAD_C, _HEAD_HALF)}
+    out = {"mouth": region(_MOUTH_C, _MOUTH_HALF), "head": region(_HEAD_C, _HEAD_HALF)}
+    for side, s in (("eye_l", -1.0), ("eye_r", 1.0)):  # eye centres (x, y) and width (w)
+        out[side] = (0.5 + s * _EYE_C[0] / aspect, 0.5 + _EYE_C[1])
+    out["eye_w"] = 2.0 * _EYE_HALF_W / aspect
+    return out
 
 
 DEMO_MOUTH = (0.46625, 0.542, 0.0675, 0.052)

@@ -56,8 +56,10 @@ class Engine:
     keep their feedback running).
     """
 
-    def __init__(self, *, analyzer: StreamingAnalyzer, modulator: Modulator, renderer=None) -> None:
+    def __init__(self, *, analyzer: StreamingAnalyzer, modulator: Modulator, renderer=None,
+                 analysis_offset_s: float = 0.0) -> None:
         self.analyzer = analyzer
+        self.analysis_offset_s = float(analysis_offset_s)  # audio the analyzer heard before time 0 (pre-roll)
         self.layers: list[Layer] = [Layer(modulator, renderer)]
         self._index = 0
         self._last_t: float | None = None
@@ -84,7 +86,7 @@ class Engine:
         t0 = time.perf_counter()
         if samples is not None and len(samples):
             self.analyzer.process(samples)
-        features = self.analyzer.snapshot(time_s)
+        features = self.analyzer.snapshot(time_s + self.analysis_offset_s)
         self.analysis_s = time.perf_counter() - t0  # for a HUD; never affects the output
         # dt is what the picture experienced; a backwards jump (seek, loop) is not negative time
         dt = 0.0 if self._last_t is None else time_s - self._last_t

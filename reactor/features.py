@@ -74,6 +74,14 @@ def _scalar_table() -> dict[str, tuple[str, str, str]]:
             "voice": ("", "0..1", "Voice envelope: speech-band (300-3400 Hz) energy, syllable-rate smoothing; drives mouths."),
             "pitch_hz": ("Hz", "0 or 40..2000", "Fundamental frequency estimate (aubio yin), 0 when unvoiced."),
             "pitch_confidence": ("", "0..1", "Confidence of pitch_hz."),
+            "loudness": ("", "0..1", "Loudness as heard, NOT gain-normalized: loudness_lufs mapped from -50 LUFS (0) to -8 LUFS (1). Swells with a crescendo."),
+            "loudness_lufs": ("LUFS", "-120..0", "Short-term loudness: K-weighted (ITU-R BS.1770), 3 s window, ungated; -120 in silence."),
+            "loudness_momentary_lufs": ("LUFS", "-120..0", "Momentary loudness: as loudness_lufs over 400 ms."),
+            "voicing": ("", "0..1", "Voiced sound (harmonic, pitched like a vowel): cepstral peak prominence, 80-500 Hz pitch, ~30 ms smoothing."),
+            "vowel_open": ("", "0..1", "Mouth opening for lip-sync: speech-band level x voicing, wider for open vowels (high F1); closes between syllables (~60 ms release)."),
+            "vowel_spread": ("", "-1..1", "Lip spread from the second formant: +1 spread (/i/, /e/), -1 rounded (/u/, /o/), 0 closed."),
+            "f1_hz": ("Hz", "0 or 250..1100", "Rough first-formant estimate (F1-region centroid) while voiced, else 0."),
+            "f2_hz": ("Hz", "0 or 900..2900", "Rough second-formant estimate (F2-region centroid) while voiced, else 0."),
         }
     )
     return t
@@ -121,6 +129,7 @@ class Features:
         """A snapshot of silence (every scalar at rest), with optional overrides (tests, previews)."""
         values = {name: 0.0 for name in SCALARS}
         values.update({"time": time_s, "rms_db": -120.0, "peak_db": -120.0, "silence": 1.0,
+                       "loudness_lufs": -120.0, "loudness_momentary_lufs": -120.0,
                        "tempo_bpm": 120.0, "beats_per_bar": 4.0})
         for k, v in overrides.items():
             if k not in SCALARS:

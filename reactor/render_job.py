@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RenderResult", "render_clip"]
+__all__ = ["RenderResult", "render_clip", "render_file", "size_for_aspect", "ASPECTS"]
 
 
 @dataclass(frozen=True)
@@ -27,15 +27,63 @@ class RenderResult:
     wall_s: float
 
 
+ASPECTS = {"16:9": (16, 9), "9:16": (9, 16), "1:1": (1, 1), "4:5": (4, 5)}
+
+
+def size_for_aspect(size: tuple[int, int], aspect: str | None) -> tuple[int, int]:
+    """``--aspect``: keep the short side of ``size``, the long side follows (even, for H.264)."""
+    if not aspect:
+        return size
+    a, b = ASPECTS[aspect]
+    short = min(size)
+    if a >= b:
+        return 2 * round(short * a / b / 2), short
+    return short, 2 * round(short * b / a / 2)
+
+
+def render_file(*, out_path: str, audio: str | None = None, demo: bool = False, start_s: float = 0.0,
+                duration_s: float | None = None, preset: str | None = None, scene: str | None = None,
+                image_path: str | None = None, depth_path: str | None = None, fit: str = "face",
+                mouth=None, width_px: int = 1280, height_px: int = 720, fps: float = 30.0,
+                quality: str = "normal", codec: str = "h264", causal: bool = False,
+                poster_path: str | None = None, progress: bool = True, ctx=None):
+    """``reactor render`` from typed choices: the one path the command line and ``reactor batch``
+    share, so a job renders the same bytes either way.
+
+    Opens the audio (a file as a stream, the demo as a clip), chooses the preset, frames the
+    picture, pre-rolls the analyzer on the audio before ``start_s``, decodes the look-ahead beat
+    track (unless ``causal``) and runs ``render_clip``. Returns ``(RenderResult, preset)``.
+    """
+    from reactor.audio.clips import open_audio, preroll_samples
+    from reactor.scene_setup import prepare_images, resolve_preset
+
+    clip = open_audio(audio, demo=demo, start_s=start_s, duration_s=duration_s)
+    chosen = resolve_preset(preset=preset, scene=scene, demo=demo, have_image=bool(image_path))
+    image, depth, chosen = prepare_images(chosen, width_px=width_px, height_px=height_px, image_path=image_path,
+                                          depth_path=depth_path, fit=fit, mouth=mouth, demo=demo)
+    preroll = preroll_samples(audio, demo=demo, start_s=start_s, sample_rate_hz=clip.sample_rate_hz)
+    source = None
+    if not causal:  # beat phase and bar from the whole file (look-ahead)
+        from reactor.analysis.lookahead import offline_tempo_source
+
+        source = offline_tempo_source(clip)
+    result = render_clip(clip, preset=chosen, out_path=out_path, width_px=width_px, height_px=height_px, fps=fps,
+                         image=image, depth=depth, quality=quality, codec=codec, progress=progress, ctx=ctx,
+                         tempo_source=source, preroll=preroll, poster_path=poster_path)
+    return result, chosen
+
+
 def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, fps: float,
                 image=None, depth=None, quality: str = "normal", codec: str = "h264",
                 progress: bool = True, threaded: bool = True, ctx=None, sinks=(),
-                tempo_source=None) -> RenderResult:
+                tempo_source=None, preroll=None, poster_path: str | None = None,
+                flash_limit: bool = True) -> RenderResult:
     """Render ``clip`` with ``preset`` into ``out_path`` (audio muxed in). Ctrl-C keeps a partial clip.
 
     Parameters
     ----------
-    clip : reactor.audio.decode.AudioClip
+    clip : reactor.audio.decode.AudioClip or reactor.audio.decode.AudioStream
+        A decoded clip, or a file decoded as the frames need it (long mixes in bounded memory).
     preset : reactor.presets.Preset
     out_path : str
         The clip (``.mp4``/``.mov``), written through ``VideoSink``.
@@ -57,6 +105,14 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
     tempo_source : callable, optional
         A tempo override for the analyzer (``StreamingAnalyzer.set_tempo_source``), e.g. the
         look-ahead track of ``reactor.analysis.lookahead.offline_tempo_source``; None: causal.
+        Its times are the clip's (0 = the first rendered sample), also after a pre-roll.
+    preroll : np.ndarray, optional
+        Samples just before the clip, analysed (not rendered) first so the gain, tempo and
+        loudness have settled at frame 0.
+    poster_path : str, optional
+        Also save the most characteristic frame as a PNG (``reactor.poster``).
+    flash_limit : bool
+        Keep full-frame flashes under three a second (``reactor.flashes``).
     """
     import time
 
@@ -64,18 +120,25 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
     from reactor.control.params import Modulator
     from reactor.engine import Engine, OfflineClock
     from reactor.output.progress import Progress
+    from reactor.audio.feed import SampleFeed
+    from reactor.flashes import FlashLimiter
     from reactor.output.sink import ClipSink
+    from reactor.poster import PosterPicker
     from reactor.output.video import VideoSink
     from reactor.render.context import create_context
     from reactor.render.renderer import Renderer
 
     clock = OfflineClock(fps=fps, sample_rate_hz=clip.sample_rate_hz)
-    n_frames = clock.frame_count(clip.duration_s)
-    channels = clip.samples.shape[1]
+    feed = SampleFeed(clip)  # a decoded clip, or an AudioStream decoded as the frames need it
+    n_frames = clock.frame_count(feed.duration_estimate_s or 0.0)  # exact once the audio ends
+    channels = feed.channels
     video = VideoSink(out_path, width_px=width_px, height_px=height_px, fps=fps,
                       sample_rate_hz=clip.sample_rate_hz, audio_channels=channels,
                       codec=codec, quality=quality, threaded=threaded)
-    all_sinks = (ClipSink(video), *sinks)
+    limiter = FlashLimiter(fps=fps) if flash_limit else None
+    clip_sink = ClipSink(video, transform=limiter.apply if limiter is not None else None)
+    all_sinks = (clip_sink, *sinks)
+    poster = PosterPicker() if poster_path else None
     own_ctx = ctx is None
     renderer = None
     try:
@@ -84,27 +147,45 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
         renderer.sample_rate_hz = float(clip.sample_rate_hz)  # iSampleRate of Shadertoy scenes
         warm_up()  # compile analysis kernels before the first frame, not during it
         analyzer = StreamingAnalyzer(sample_rate_hz=clip.sample_rate_hz, channels=channels)
-        analyzer.set_tempo_source(tempo_source)  # None: the causal tracker
-        engine = Engine(analyzer=analyzer, modulator=Modulator(preset), renderer=renderer)
-        video.write_audio(clip.samples)
+        offset_s = 0.0
+        if preroll is not None and len(preroll):
+            analyzer.process(preroll)  # the analyzer's clock now runs ahead by the pre-roll
+            offset_s = len(preroll) / clip.sample_rate_hz
+        analyzer.set_tempo_source(_shifted(tempo_source, offset_s))  # None: the causal tracker
+        engine = Engine(analyzer=analyzer, modulator=Modulator(preset), renderer=renderer,
+                        analysis_offset_s=offset_s)
         bar = Progress(n_frames, fps=fps) if progress else None
         t0 = time.perf_counter()
         done = 0
         try:
-            for n in range(n_frames):
-                a, b = clock.sample_span(n)
-                frame = engine.step(clock.time_of(n), clip.samples[a:b])
+            n = 0
+            while True:
+                feed.fill(clock.sample_of(n + 1))  # one frame ahead: does frame n exist?
+                if feed.ended and n >= clock.frame_count(feed.total / clip.sample_rate_hz):
+                    break
+                block = feed.take(clock.sample_span(n)[1])
+                if len(block):
+                    video.write_audio(block)
+                frame = engine.step(clock.time_of(n), block)
                 for sink in all_sinks:
                     sink.write(renderer, frame)
-                done = n + 1
+                if poster is not None:
+                    poster.offer(frame.time_s, frame.features.scalars, clip_sink.last_rgb)
+                done = n = n + 1
                 if bar is not None:
-                    bar.update(done)
+                    bar.update(min(done, n_frames))
+            tail = feed.rest()
+            if len(tail):
+                video.write_audio(tail)
+            n_frames = done
         except KeyboardInterrupt:
             for sink in all_sinks:
                 sink.abort()
             return RenderResult(out_path, done, done / fps, True, time.perf_counter() - t0)
         for sink in all_sinks:
             sink.close()
+        if poster is not None:
+            poster.save(poster_path)
         if bar is not None:
             bar.finish(out_path)
         return RenderResult(out_path, n_frames, n_frames / fps, False, time.perf_counter() - t0)
@@ -117,6 +198,13 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
             renderer.release()
         if own_ctx and ctx is not None:
             ctx.release()
+
+
+def _shifted(source, offset_s: float):
+    """``source`` in the analyzer's time, which runs ``offset_s`` ahead of the clip's after a pre-roll."""
+    if source is None or not offset_s:
+        return source
+    return lambda t: source(t - offset_s)
 
 
 def _abort_quietly(sink) -> None:

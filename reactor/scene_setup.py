@@ -44,7 +44,8 @@ def prepare_images(preset, *, width_px: int, height_px: int, image_path: str | N
         Output size the images are fitted to.
     image_path, depth_path : str, optional
         Reference image (or ``video.mp4@12.5``) and depth map (white = near).
-    fit : {"cover", "contain"}
+    fit : {"face", "cover", "contain"}
+        ``face``: frame the faces found (else the salient region); see ``reactor.framing``.
     mouth : (x, y, w, h), optional
         Normalised mouth region (origin top-left) for presets that have one.
     demo : bool
@@ -57,9 +58,14 @@ def prepare_images(preset, *, width_px: int, height_px: int, image_path: str | N
     """
     from reactor import demo_image, imageio
 
-    image = depth = None
-    if image_path:
-        image = imageio.fit(imageio.load_image(image_path), width_px, height_px, mode=fit)
+    image = depth = pic = None
+    if image_path:  # framed around the subject; a face rigs the lip-sync (reactor.picture)
+        from reactor.picture import prepare_picture, tell
+
+        pic = prepare_picture(imageio.load_image(image_path), preset, width_px=width_px, height_px=height_px,
+                              fit=fit)
+        image, preset = pic.image, pic.preset
+        tell(pic.note)
     elif preset.uses_image():
         if not demo:
             raise UsageError(f"preset '{preset.name}' animates an image: give --image IMG "
@@ -68,9 +74,14 @@ def prepare_images(preset, *, width_px: int, height_px: int, image_path: str | N
         depth = demo_image.demo_depth(width_px, height_px)
         regions = demo_image.demo_regions(width_px, height_px)
         preset = _with_region(preset, "mouth", regions["mouth"], strict=False)
+        if "eye_w" in preset.params:
+            (lx, ly), (rx, ry) = regions["eye_l"], regions["eye_r"]
+            preset = preset.with_param_defaults(eye_lx=lx, eye_ly=ly, eye_rx=rx, eye_ry=ry, eye_w=regions["eye_w"])
     if depth_path:
-        depth_img = imageio.fit(imageio.load_image(depth_path), width_px, height_px, mode=fit)
-        depth = depth_img[..., :3].mean(axis=2)
+        depth_src = imageio.load_image(depth_path)[..., :3].mean(axis=2)
+        # framed exactly as the picture (same crop around the face), or plainly without one
+        depth = (pic.frame_depth(depth_src) if pic is not None
+                 else imageio.fit(depth_src, width_px, height_px, mode="cover" if fit == "face" else fit))
     if mouth is not None:
         preset = _with_region(preset, "mouth", mouth, strict=True)
     return image, depth, preset

@@ -17,8 +17,8 @@ FPS = 30.0
 TRIGGERS = {
     "pulse": {"beat_pulse": 1.0},
     "parallax": {"sub_hit": 1.0},
-    "performer": {"voice": 1.0},
-    "breathe": {"level": 1.0},
+    "performer": {"vowel_open": 1.0},
+    "breathe": {"loudness": 1.0},
 }
 
 
@@ -38,7 +38,7 @@ def test_feature_changes_the_picture_on_its_frame_and_not_before(gl_ctx, scene):
 
 def test_performer_moves_the_mouth_and_holds_the_rest(gl_ctx):
     quiet = render_frames(gl_ctx, "performer", [Features.silent(1.0)], width_px=320, height_px=180)[0]
-    voiced = render_frames(gl_ctx, "performer", [Features.silent(1.0, voice=1.0)], width_px=320, height_px=180)[0]
+    voiced = render_frames(gl_ctx, "performer", [Features.silent(1.0, vowel_open=1.0)], width_px=320, height_px=180)[0]
     x, y, w, h = DEMO_MOUTH
     mouth = region_change(quiet, voiced, (x - 0.25 * w, y - 0.25 * h, 1.5 * w, 2.0 * h))
     hx, hy, hw, hh = DEMO_HEAD

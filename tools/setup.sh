@@ -17,6 +17,8 @@ pkgs=(libegl1 libgl1 libgl1-mesa-dri libegl-mesa0 python3-venv)
 [ "$want_test" = 1 ] && pkgs+=(fluidsynth fluid-soundfont-gm libportaudio2 jackd2)
 # The live window tests: a virtual X server, key injection and screenshots.
 [ "$want_test" = 1 ] && pkgs+=(xvfb xdotool imagemagick)
+# real media for the photo-clip tests: Freedoom's MIDI soundtrack (music) and espeak-ng (speech)
+[ "$want_test" = 1 ] && pkgs+=(freedoom espeak-ng)
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -21,6 +21,8 @@ from reactor.analysis import kernels as K
 from reactor.analysis.beats import (B_LAST_BEAT, B_PHASE_REF, BO_FIRED, BO_TIME, COMB, N_BEAT_STATE, N_BEATS_OUT,
                                     N_PHASE_OUT, PH_BPM, PH_CONF, forward_kernel, make_state_space)
 from reactor.analysis.downbeats import DownbeatTracker
+from reactor.analysis.loudness import LoudnessMeter
+from reactor.analysis.voice import VoiceTracker
 from reactor.analysis.spectral import SpectralLayout, make_layout
 from reactor.analysis.webaudio import FFT_SIZE, FRAME_HZ, WebAudioAnalyser
 from reactor.features import BAND_NAMES, SPECTRUM_BINS, WAVEFORM_SAMPLES, Features, make_features
@@ -155,6 +157,10 @@ class StreamingAnalyzer:
         self._mono_ring = np.zeros(_WA_TICKS * self._wa_period + FFT_SIZE, dtype=np.float32)
         self._pitch = None
         self._chunks: list[dict[str, np.ndarray]] = []
+        # listener loudness (not gain-normalized) and mouth shapes: reactor.analysis.loudness / .voice
+        self._loudness = LoudnessMeter(sample_rate_hz=self.sample_rate_hz, channels=self.channels,
+                                       window=L.window, window_sum_sq=float((L.win ** 2).sum()), hop_s=self.hop_s)
+        self._voice = VoiceTracker(sample_rate_hz=self.sample_rate_hz, window=L.window, hop_s=self.hop_s)
 
     def set_tempo_source(self, source: TempoSource | None) -> None:
         """Override tempo and beat phase (tap tempo, MIDI clock); None returns to the detector."""
@@ -262,13 +268,17 @@ class StreamingAnalyzer:
                        self._alpha, self._heads, self._beat, self._act_hist, self._acf, self._sal_w,
                        sc[:, K.SC_QUIET_S], beats, phase)
         self._collect_events(t_end, onset, beats, phase, logb[:, : L.n_low], flux)
+        power = spec.real ** 2 + spec.imag ** 2
+        loud = self._loudness.step(power)
+        mouth = self._voice.step(power, td[:, 0] > self.gate_db)
         self._last = _LastHop(t_end=float(t_end[-1]), rms_db=float(td[-1, 0]), peak_db=float(td[-1, 1]),
                               band=band[-1].copy(), scalars=sc[-1].copy(), phase=phase[-1].copy(),
                               mag=np.abs(spec[-1]).astype(np.float64) * L.mag_scale,
                               ref_db=float(self._dyn[K.S_REF_DB]), gate=float(self._dyn[K.S_GATE]))
         if self._record:
             self._chunks.append({"t": t_end, "rms_db": td[:, 0], "peak_db": td[:, 1], "band": band,
-                                 "scalars": sc, "act": act, "phase": phase, "flux": flux})
+                                 "scalars": sc, "act": act, "phase": phase, "flux": flux, "loudness_lufs": loud,
+                                 "vowel_open": mouth})
 
     def _collect_events(self, t_end, onset, beats, phase, lowbands, flux) -> None:
         ev = self.events
@@ -328,6 +338,8 @@ class StreamingAnalyzer:
         s["brightness"], s["voice"] = float(last.scalars[K.SC_BRIGHT]), float(last.scalars[K.SC_VOICE])
         s["balance"], s["width"] = float(last.scalars[K.SC_BALANCE]), float(last.scalars[K.SC_WIDTH])
         s["pitch_hz"], s["pitch_confidence"] = self._pitch_now(recent, last.gate)
+        s.update(self._loudness.scalars())
+        s.update(self._voice.scalars())
         return make_features(t, s, spectrum=self._spectrum64(), waveform=self._waveform(recent),
                              shadertoy_fft=self._shadertoy_fft().copy(),
                              shadertoy_wave=self._webaudio.wave_row(recent))

@@ -333,19 +333,35 @@ def activation(rec: dict, *, fps: float, learned: bool = False) -> np.ndarray:
 
 def offline_track(samples: np.ndarray, *, sample_rate_hz: int) -> Track:
     """Analyse a whole clip's samples and decode its look-ahead track."""
-    from reactor.analysis.analyzer import BEAT_DELAY_S, StreamingAnalyzer
-
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 1:
         x = x[:, None]
-    an = StreamingAnalyzer(sample_rate_hz=sample_rate_hz, channels=x.shape[1], record=True)
-    for i in range(0, x.shape[0], 65536):
-        an.process(x[i:i + 65536])
+    return _track_of_blocks((x[i:i + 65536] for i in range(0, x.shape[0], 65536)),
+                            sample_rate_hz=sample_rate_hz, channels=x.shape[1])
+
+
+def _track_of_blocks(blocks, *, sample_rate_hz: int, channels: int) -> Track:
+    """The look-ahead track of audio delivered in blocks: only per-hop features are kept, never
+    the samples, so a two-hour mix needs the memory of its feature rows (a few MB)."""
+    from reactor.analysis.analyzer import BEAT_DELAY_S, StreamingAnalyzer
+
+    an = StreamingAnalyzer(sample_rate_hz=sample_rate_hz, channels=channels, record=True)
+    for block in blocks:
+        an.process(block)
     return track_from_recording(an.recorded(), hop_s=an.hop_s, beat_delay_s=BEAT_DELAY_S)
 
 
 def offline_tempo_source(clip):
     """A tempo source (see ``StreamingAnalyzer.set_tempo_source``) from the clip's look-ahead track:
-    beat phase, beat count and bar position decided with the whole piece known."""
-    track = offline_track(clip.samples, sample_rate_hz=clip.sample_rate_hz)
+    beat phase, beat count and bar position decided with the whole piece known.
+
+    ``clip`` is an ``AudioClip`` or an ``AudioStream``; a stream is read once more from its start
+    in a first pass (``reopen``), keeping per-hop features only (bounded memory).
+    """
+    samples = getattr(clip, "samples", None)
+    if samples is not None:
+        track = offline_track(samples, sample_rate_hz=clip.sample_rate_hz)
+    else:
+        first = clip.reopen()
+        track = _track_of_blocks(first.blocks(), sample_rate_hz=first.sample_rate_hz, channels=first.channels)
     return track.at

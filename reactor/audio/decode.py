@@ -159,6 +159,80 @@ def load_audio(path: str | os.PathLike, *, sample_rate_hz: int = 48000, start_s:
     return AudioClip(samples=samples, sample_rate_hz=rate, source=name, repaired=repaired)
 
 
+class AudioStream:
+    """An audio file decoded as it is read, for long mixes in bounded memory.
+
+    The same samples as :func:`load_audio` with the same arguments, delivered as float32
+    ``(n, channels)`` blocks (one decoded frame's worth, a few thousand samples) by ``blocks()``;
+    only the current block is held. ``duration_estimate_s`` comes from the container (for a
+    progress bar; the exact length is known at the end). Errors (missing file, no audio, start
+    past the end) are raised when the stream is opened, before any rendering starts.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, sample_rate_hz: int = 48000, start_s: float = 0.0,
+                 duration_s: float | None = None) -> None:
+        name = os.fspath(path)
+        self.source = name
+        self.start_s, self.duration_s = float(start_s), duration_s
+        self.sample_rate_hz = rate = _check_args(name, sample_rate_hz, start_s, duration_s)
+        if not os.path.isfile(name):
+            raise AudioError(f"{name}: file not found" if not os.path.exists(name) else f"{name}: not a file")
+        first = int(round(start_s * rate))
+        stop = None if duration_s is None else first + int(round(duration_s * rate))
+        container, stream = _open(name)
+        try:
+            total = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else (
+                container.duration / 1e6 if container.duration else None)
+        finally:
+            container.close()
+        self.duration_estimate_s = None if total is None else max(0.0, min(total, (stop or 1e18) / rate) - first / rate)
+        self._state = _Collect(rate=rate, first=first, stop=stop)
+        seek = start_s - _SEEK_PREROLL_S if start_s >= _SEEK_MIN_S else None
+        self._gen = self._open_blocks(name, seek)
+        self._head = next(self._gen, None)  # decode the first block now: errors surface here
+        if self._head is None:
+            end = self._state.pos or 0
+            if end == 0:
+                what = "corrupt, nothing could be decoded" if self._state.errors else "contains no audio samples"
+                raise AudioError(f"{name}: {what}")
+            raise AudioError(f"{name}: start {start_s:g} s is beyond the end of the audio ({end / rate:.3f} s)")
+        self.channels = self._head.shape[1]
+
+    def reopen(self) -> "AudioStream":
+        """A new stream over the same file and range, from its start (e.g. for a first pass)."""
+        return AudioStream(self.source, sample_rate_hz=self.sample_rate_hz, start_s=self.start_s,
+                           duration_s=self.duration_s)
+
+    def _open_blocks(self, name: str, seek_s: float | None):
+        if seek_s is not None:
+            try:
+                first_block = True
+                for block in _decode_blocks(name, self._state, seek_s=seek_s):
+                    first_block = False
+                    yield block
+                return
+            except _SeekUntrusted:
+                if not first_block:
+                    raise
+                self._state = _Collect(rate=self._state.rate, first=self._state.first, stop=self._state.stop)
+        yield from _decode_blocks(name, self._state, seek_s=None)
+
+    @property
+    def repaired(self) -> int:
+        return self._state.repaired
+
+    def blocks(self):
+        """The decoded samples, block by block, from the start to the end (once)."""
+        head, self._head = self._head, None
+        if head is not None:
+            yield head
+        for block in self._gen:
+            yield block
+        if self._state.errors:
+            log.warning("%s: %d undecodable packet(s) skipped; using what could be decoded",
+                        self.source, self._state.errors)
+
+
 def save_wav(path: str | os.PathLike, clip: AudioClip) -> None:
     """Write ``clip`` as 16-bit PCM WAV (x * 32768 rounded, clipped to the 16-bit range, no dither).
 
@@ -203,12 +277,30 @@ def _open(name: str):
     return container, stream
 
 
+class _SeekUntrusted(Exception):
+    """The seek landed somewhere we cannot place exactly: decode from the top instead."""
+
+
 def _decode(name: str, rate: int, first: int, stop: int | None, *, seek_s: float | None):
     """Decode into output samples ``[first, stop)``; returns None when a seek was not trustworthy.
 
     Returns ``(chunks, end, repaired, errors)`` where ``end`` is the output-sample index just
     after the last sample decoded (the length of the audio when decoding ran to EOF).
     """
+    state = _Collect(rate=rate, first=first, stop=stop)
+    chunks: list[np.ndarray] = []
+    try:
+        for block in _decode_blocks(name, state, seek_s=seek_s):
+            chunks.append(block)
+    except _SeekUntrusted:
+        return None
+    return chunks, state.pos or 0, state.repaired, state.errors
+
+
+def _decode_blocks(name: str, state: "_Collect", *, seek_s: float | None):
+    """Yield the output samples ``[state.first, state.stop)`` as float32 ``(n, ch)`` blocks, as
+    they are decoded (one decoded frame's worth at a time). Raises ``_SeekUntrusted`` before
+    yielding anything when the seek cannot be trusted."""
     container, stream = _open(name)
     try:
         tb = stream.time_base
@@ -217,12 +309,11 @@ def _decode(name: str, rate: int, first: int, stop: int | None, *, seek_s: float
             origin = Fraction(0)  # plain PCM has no start time, and no priming either
         if seek_s is not None:
             if origin is None or tb is None or not _SEEK_EXACT & set(container.format.name.split(",")):
-                return None
+                raise _SeekUntrusted
             try:
                 container.seek(int((origin + Fraction(seek_s)) / tb), stream=stream, backward=True)
             except av.FFmpegError:
-                return None
-        state = _Collect(rate=rate, first=first, stop=stop)
+                raise _SeekUntrusted from None
         resampler = layout = None
         for frame in _frames(container, stream, state):
             frame = _repair(frame, state)
@@ -232,28 +323,29 @@ def _decode(name: str, rate: int, first: int, stop: int | None, *, seek_s: float
                 else:
                     frame = _align_after_seek(frame, state, origin)
                     if frame is None:
-                        return None
+                        raise _SeekUntrusted
                     if frame is _SKIP:
                         continue
             if resampler is None:
                 layout = frame.layout.name
-                resampler = av.AudioResampler(format="flt", layout=layout, rate=rate)
+                resampler = av.AudioResampler(format="flt", layout=layout, rate=state.rate)
             try:
                 outs = resampler.resample(frame)
             except ValueError:  # format/layout/rate changed mid-stream: start a new resampler
                 outs = resampler.resample(None)
-                resampler = av.AudioResampler(format="flt", layout=layout, rate=rate)
+                resampler = av.AudioResampler(format="flt", layout=layout, rate=state.rate)
                 outs += resampler.resample(frame)
             for out in outs:
                 state.add(out)
+            yield from state.drain()
             if state.done:
                 break
         else:
             for out in resampler.resample(None) if resampler is not None else []:
                 state.add(out)
+            yield from state.drain()
         if seek_s is not None and state.pos is None:
-            return None
-        return state.chunks, state.pos or 0, state.repaired, state.errors
+            raise _SeekUntrusted
     finally:
         container.close()
 
@@ -286,6 +378,11 @@ class _Collect:
                 a = np.where(bad, np.float32(0), a)
                 self.repaired += int(bad.sum())
             self.chunks.append(a)
+
+    def drain(self) -> list[np.ndarray]:
+        """The blocks collected since the last drain (and forget them)."""
+        out, self.chunks = self.chunks, []
+        return out
 
 
 def _frames(container, stream, state: _Collect):

@@ -42,7 +42,7 @@ ASPECTS: dict[str, tuple[int, int]] = {"16:9": (1280, 720), "9:16": (720, 1280),
 QUALITIES = ("draft", "normal", "high", "lossless")
 CODECS = {"h264": ".mp4", "hevc": ".mp4", "prores": ".mov"}
 """Codec -> the output extension used for outputs named after their audio file."""
-FITS = ("cover", "contain")
+FITS = ("face", "cover", "contain")
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".aif", ".aiff",
                   ".wv", ".mka")
 """Files ``--audio-dir`` picks up (case-insensitive)."""
@@ -94,7 +94,7 @@ class Job:
     duration_s: float | None = None
     quality: str = "normal"
     codec: str = "h264"
-    fit: str = "cover"
+    fit: str = "face"
 
     @property
     def label(self) -> str:
@@ -202,7 +202,7 @@ def _job(d: Mapping[str, Any], i: int, base: Path, out_dir: Path, where: str, *,
         raise BatchError(f"{where}: {k('duration')}: must be > 0 seconds, got {duration:g}")
     quality = _choice(d.get("quality", "normal"), QUALITIES, where, k("quality"))
     codec = _choice(d.get("codec", "h264"), tuple(CODECS), where, k("codec"))
-    fit = _choice(d.get("fit", "cover"), FITS, where, k("fit"))
+    fit = _choice(d.get("fit", "face"), FITS, where, k("fit"))
     if "output" in d:
         output = _path(_string(d["output"], where, k("output")), out_dir)
     else:

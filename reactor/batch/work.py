@@ -135,25 +135,18 @@ def remove_quietly(path: str | os.PathLike) -> None:
 # -- the one adapter onto render_clip ------------------------------------------------------------
 
 def render_job(job: Job, *, out_path: str, ctx=None):
-    """Render ``job`` into ``out_path`` with ``render_clip``, as ``reactor render`` would.
+    """Render ``job`` into ``out_path`` through ``render_file``, the path ``reactor render`` takes.
 
-    Builds the typed values (audio clip, preset, fitted picture) from the job and calls
-    ``render_clip`` once; the bytes are those of the equivalent ``reactor render`` command.
-    Returns its ``RenderResult``. Raises ``ReactorError`` for anything the user can fix.
+    The bytes are those of the equivalent ``reactor render`` command. Returns its
+    ``RenderResult``. Raises ``ReactorError`` for anything the user can fix.
     """
-    from reactor import imageio
-    from reactor.audio.decode import load_audio
-    from reactor.presets import load_preset
-    from reactor.render_job import render_clip
+    from reactor.render_job import render_file
 
-    clip = load_audio(job.audio, start_s=job.start_s, duration_s=job.duration_s)
-    preset = load_preset(job.preset)
-    image = None
-    if job.image:
-        image = imageio.fit(imageio.load_image(job.image), job.width_px, job.height_px, mode=job.fit)
-    return render_clip(clip, preset=preset, out_path=out_path, width_px=job.width_px, height_px=job.height_px,
-                       fps=job.fps, image=image, depth=None, quality=job.quality, codec=job.codec,
-                       progress=False, ctx=ctx)
+    result, _ = render_file(out_path=out_path, audio=job.audio, start_s=job.start_s, duration_s=job.duration_s,
+                            preset=job.preset, image_path=job.image, fit=job.fit, width_px=job.width_px,
+                            height_px=job.height_px, fps=job.fps, quality=job.quality, codec=job.codec,
+                            progress=False, ctx=ctx)
+    return result
 
 
 def run_task(task: Task, *, ctx=None) -> Outcome:

@@ -53,15 +53,28 @@ class ClipSink:
     ----------
     video : reactor.output.video.VideoSink
         The clip; its audio is written by the caller (``video.write_audio``) as before.
+    transform : callable, optional
+        ``rgb -> rgb`` applied before encoding (e.g. ``reactor.flashes.FlashLimiter.apply``).
+
+    Attributes
+    ----------
+    last_rgb : np.ndarray or None
+        The last frame written, as encoded (for a poster picker).
     """
 
-    def __init__(self, video) -> None:
+    def __init__(self, video, *, transform=None) -> None:
         self.video = video
+        self.transform = transform
+        self.last_rgb = None
 
     def write(self, frame_source, frame) -> None:
         """Append ``frame_source.read_rgb()`` as the clip's next frame (``frame`` is unused:
         the clip is constant frame rate, one frame per write)."""
-        self.video.write_frame(frame_source.read_rgb())
+        rgb = frame_source.read_rgb()
+        if self.transform is not None:
+            rgb = self.transform(rgb)
+        self.last_rgb = rgb
+        self.video.write_frame(rgb)
 
     def close(self):
         """Finish the clip; returns ``EncodeStats``."""

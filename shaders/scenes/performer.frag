@@ -3,10 +3,13 @@
 // @feedback false
 //
 // Regions are normalized (x, y, w, h) with the origin top-left, as an image editor shows them.
-// The defaults fit the built-in demo picture at 16:9; a preset sets them for another image.
-// Warps are built as inverse maps (for each output pixel, where to read the picture), with
-// smooth masks so only the mouth/jaw and head move and nothing tears.
+// The defaults fit the built-in demo picture at 16:9; `reactor render --image` sets them from the
+// face it finds (eyes, lip line, chin, head), or `--mouth` by hand.
+// Warps are built as inverse maps (for each output pixel, where to read the picture): a smooth
+// displacement field anchored on those landmarks (lip line and corners, chin, eyelids), so
+// lips, jaw, lids and head move and nothing tears.
 #include "math.glsl"
+#include "noise.glsl"
 #include "image.glsl"
 
 uniform float p_mouth_x = 0.46625;  // mouth region, normalized, origin top-left
@@ -22,6 +25,39 @@ uniform float p_nod = 1.0;          // head nod on beats (1 = about 2 degrees an
 uniform float p_sway = 1.0;         // idle head sway with the music's level
 uniform float p_dark = 0.8;         // how dark the inside of the open mouth is
 uniform float p_gate = 0.1;         // voice below this keeps the mouth shut (noise floor)
+uniform float p_spread = 1.0;       // lip spread/rounding with the vowel (u_vowel_spread)
+uniform float p_chin_y = 0.0;       // chin, normalized from the top; 0 = about 2.3 mouth heights below
+uniform float p_eye_lx = 0.0;       // eye centres, normalized, origin top-left; 0 = no blinks
+uniform float p_eye_ly = 0.0;
+uniform float p_eye_rx = 0.0;
+uniform float p_eye_ry = 0.0;
+uniform float p_eye_w = 0.0;        // eye width, normalized to the frame width
+uniform float p_blink = 1.0;        // blinks per ~4 s (0 = never)
+
+// 0..1..0 over a 170 ms blink, about every 4 s at a pseudo-random moment (same for both eyes).
+float blink_amount(float t) {
+    float period = 4.2 / max(p_blink, 1e-3);
+    float k = floor(t / period);
+    float at = period * (0.1 + 0.7 * hash12(vec2(k, 7.0)));
+    float x = (t - k * period - at) / 0.17;
+    return (p_blink > 0.0 && x > 0.0 && x < 1.0) ? sin(PI * x) : 0.0;
+}
+
+// Upper lid over an eye at `ec` (height units, y up) of half-width `rx`, closed by `b` 0..1: the
+// skin above the eye is stretched down over it. Returns the source point; `lash` gets the lid edge.
+vec2 eye_lid(vec2 q, vec2 ec, float rx, float b, inout float lash) {
+    float ry = 0.5 * rx;
+    vec2 d = q - ec;
+    float across = d.x / (1.25 * rx);
+    float prof = sqrt(max(1.0 - across * across, 0.0));
+    float top = 1.1 * ry, skin = top + 1.6 * ry;
+    float lid = top - b * 2.3 * ry * prof;        // lid edge, relative to the eye centre
+    if (prof > 0.0 && d.y > lid && d.y < skin) {
+        d.y = mix(top, skin, (d.y - lid) / max(skin - lid, 1e-5));
+        lash = max(lash, b * prof * (1.0 - smoothstep(0.0, 0.35 * ry, abs(q.y - ec.y - lid))));
+    }
+    return ec + d;
+}
 
 // Region (x, y, w, h, top-left origin, normalized) -> centre and half size in height units.
 void region_hu(vec4 r, out vec2 centre, out vec2 half_size) {
@@ -53,15 +89,32 @@ void main() {
     vec2 head_src = pivot + rot2(-angle) * (p - dip - pivot);
     vec2 q = mix(p, head_src, head_mask);
 
+    // Eyes: occasional blinks (head-local, they ride the nod).
+    float lash = 0.0;
+    if (p_eye_w > 0.0) {
+        float b = blink_amount(u_time);
+        float rx = 0.5 * p_eye_w * u_aspect;
+        if (b > 0.0) {
+            vec2 el = centered_uv(vec2(p_eye_lx, 1.0 - p_eye_ly), u_aspect);
+            vec2 er = centered_uv(vec2(p_eye_rx, 1.0 - p_eye_ry), u_aspect);
+            q = length(q - el) < length(q - er) ? eye_lid(q, el, rx, b, lash) : eye_lid(q, er, rx, b, lash);
+        }
+    }
+
     // Mouth: offsets from the lip line, in head-local coordinates (the mouth rides the nod).
-    float voice = smoothstep(p_gate, 1.0, u_voice);
+    // Opening follows the vowel (jaw ~ first formant), spread the second formant.
+    float voice = smoothstep(p_gate, 1.0, u_vowel_open);
     float open = voice * p_open * 2.0 * mh.y;
     vec2 m = q - mc;
+    float lips_near = (1.0 - smoothstep(1.0, 1.8, abs(m.x) / mh.x)) * (1.0 - smoothstep(1.0, 3.0, abs(m.y) / mh.y));
+    m.x /= 1.0 + 0.18 * p_spread * u_vowel_spread * lips_near;  // spread: corners out; round: in
     float across = abs(m.x) / mh.x;                                  // 0 centre, 1 mouth corner
-    float lip_profile = sqrt(max(1.0 - across * across, 0.0));      // lens-shaped opening
-    float jaw_mask = 1.0 - smoothstep(0.9, 2.0, across);             // the chin moves as a block
+    float lip_profile = max(1.0 - across * across, 0.0);             // lens-shaped opening
+    float jaw_mask = 1.0 - smoothstep(0.9, 2.2, across);             // the chin moves as a block
     float up = 0.25 * open * lip_profile;                            // upper lip lifts a little
-    float down = open * mix(lip_profile, 1.0, 0.55) * jaw_mask;      // jaw drops
+    // the lower lip opens lens-shaped at the lip line; deeper down, the jaw drops as a block
+    float jaw_t = smoothstep(0.0, 2.0 * mh.y, -m.y);
+    float down = open * mix(lip_profile, 0.8 * jaw_mask, jaw_t);
     float inside = 0.0;
     float sy;
     if (m.y >= 0.0) {
@@ -72,17 +125,21 @@ void main() {
         inside = 1.0 - smoothstep(0.6 * up, up + 1e-5, m.y);
     } else {
         // Below: the lower lip, chin and jaw move down by `down`, fading out under the chin.
-        float fade = 1.0 - smoothstep(0.0, 5.0 * 2.0 * mh.y, -m.y - down);
+        float chin = p_chin_y > 0.0 ? max(mc.y - (0.5 - p_chin_y), 1.5 * mh.y) : 4.6 * mh.y;
+        float fade = 1.0 - smoothstep(0.6 * chin, 1.5 * chin, -m.y - down);  // the jaw moves to the chin
         sy = min(m.y + down * fade, 0.0);
         inside = 1.0 - smoothstep(0.6 * down, down + 1e-5, -m.y);
     }
-    inside *= smoothstep(1.0, 0.6, across) * smoothstep(0.0, 0.15 * mh.y, up + down);
+    inside *= smoothstep(0.95, 0.3, across) * smoothstep(0.0, 0.15 * mh.y, up + down);
     q = mc + vec2(m.x, sy);
 
     vec3 col = image_rgb(uncentered_uv(q, u_aspect));
-    // The opened gap is the stretched lip line; darken it into a mouth interior so it reads
-    // as open on any picture, with a soft top shadow and a hint of warm colour.
-    vec3 interior = col * 0.25 + vec3(0.06, 0.0, 0.015);
+    // The opened gap is the stretched lip line; fill it with a soft, dark mouth interior (a
+    // blurred, darkened sample of the lips, not the stretched pixels, which streak), darker in
+    // the middle, so it reads as open on any picture.
+    vec3 lips = image_blur(uncentered_uv(mc + vec2(0.5 * m.x, 0.0), u_aspect), 3.5);
+    vec3 interior = lips * (0.16 + 0.1 * across) + vec3(0.05, 0.0, 0.012);
     col = mix(col, interior, p_dark * inside);
+    col *= 1.0 - 0.55 * lash;  // lashes along the closing lid
     fragColor = vec4(col, 1.0);
 }

@@ -1,12 +1,9 @@
-// @description 2.5D camera: the picture splits into depth layers that orbit with the bar and dolly in on kicks
-// @image true
-// @feedback false
-//
-// Each picture point with depth d (u_depth, near = 1) appears shifted by the camera offset times
-// (d - focus) and scaled about the centre by a depth-dependent dolly. For an output pixel we
-// search the depth layers from near to far for the first picture point that lands here (so near
-// things cover far ones), then refine. Offsets are limited to a few % of the frame and the depth
-// is soft, so uncovered background is a short stretch, never a hole.
+// Pass 1 of parallax (half resolution): for each output pixel, the depth of the picture point
+// that lands there. Each picture point with depth d (u_depth, near = 1) appears shifted by the
+// camera offset times (d - focus) and scaled about the centre by a depth-dependent dolly; we
+// search the depth layers from near to far for the first point that lands here (near covers
+// far), then refine. The search is the costly part and the depth is soft, so it runs at half
+// resolution; pass 2 (parallax_show.frag, same camera) looks the colour up at full resolution.
 #include "math.glsl"
 #include "noise.glsl"
 #include "image.glsl"
@@ -58,10 +55,5 @@ void main() {
         float mid = 0.5 * (hi + lo);
         if (depth_at(source_of(p, mid)) >= mid) lo = mid; else hi = mid;
     }
-    float d = lo;
-    vec3 col = image_rgb(uncentered_uv(source_of(p, d), u_aspect));
-
-    // Kicks punch the contrast a little (uniformly: a depth-keyed grade would outline the subject).
-    col = mix(vec3(0.45), col, 1.0 + 0.12 * p_punch * kick);
-    fragColor = vec4(clamp(col, 0.0, 1.0), 1.0);
+    fragColor = vec4(lo, 0.0, 0.0, 1.0);  // the depth seen at this pixel
 }
