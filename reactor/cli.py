@@ -9,6 +9,7 @@ from typing import Sequence
 
 from reactor import __version__
 from reactor.errors import ReactorError, UsageError
+from reactor.render_job import parse_size  # noqa: F401  (the CLI's --size; typed, shared with batch)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -146,19 +147,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("reactor: interrupted", file=sys.stderr)
         return 130
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """``"1280x720"`` -> (1280, 720); even sides only (H.264 4:2:0 needs them)."""
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise UsageError(f"--size must look like 1280x720, got {text!r}") from None
-    if not (16 <= w <= 7680 and 16 <= h <= 4320):
-        raise UsageError(f"--size {w}x{h} is out of range (16x16 .. 7680x4320)")
-    if w % 2 or h % 2:
-        raise UsageError(f"--size {w}x{h}: width and height must be even for H.264; try {w + w % 2}x{h + h % 2}")
-    return w, h
 
 
 def parse_region(text: str, flag: str) -> tuple[float, float, float, float]:

@@ -13,7 +13,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["RenderResult", "render_clip", "render_file", "size_for_aspect", "ASPECTS"]
+from reactor.errors import UsageError
+
+__all__ = ["parse_size", "RenderResult", "render_clip", "render_file", "size_for_aspect", "ASPECTS"]
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1280x720"`` -> (1280, 720); even sides only (H.264 4:2:0 needs them)."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--size must look like 1280x720, got {text!r}") from None
+    if not (16 <= w <= 7680 and 16 <= h <= 4320):
+        raise UsageError(f"--size {w}x{h} is out of range (16x16 .. 7680x4320)")
+    if w % 2 or h % 2:
+        raise UsageError(f"--size {w}x{h}: width and height must be even for H.264; try {w + w % 2}x{h + h % 2}")
+    return w, h
 
 
 @dataclass(frozen=True)

@@ -132,13 +132,11 @@ def test_preroll_means_a_mid_song_start_opens_settled(music, tmp_path):
 
 
 def test_render_job_preroll_reads_the_audio_before_start(tmp_path, music):
-    from types import SimpleNamespace
-
-    from reactor.render_job import PREROLL_S, _preroll
+    from reactor.audio.clips import PREROLL_S, preroll_samples
     from tests.signals import write_wav
 
     path = write_wav(tmp_path / "m.wav", music)
-    pre = _preroll(SimpleNamespace(start=10.0, audio=path), SR)
+    pre = preroll_samples(path, start_s=10.0, sample_rate_hz=SR)
     assert len(pre) == int(PREROLL_S * SR) and np.allclose(pre, music[2 * SR:10 * SR], atol=1e-4)
-    assert _preroll(SimpleNamespace(start=3.0, audio=path), SR).shape[0] == 3 * SR
-    assert _preroll(SimpleNamespace(start=0.0, audio=path), SR) is None
+    assert preroll_samples(path, start_s=3.0, sample_rate_hz=SR).shape[0] == 3 * SR
+    assert preroll_samples(path, start_s=0.0, sample_rate_hz=SR) is None

@@ -179,7 +179,7 @@ def check_unique_outputs(jobs: list[Job], where: str) -> None:
 # -- one job -------------------------------------------------------------------------------------
 
 def _job(d: Mapping[str, Any], i: int, base: Path, out_dir: Path, where: str, *, overridden: set[str]) -> Job:
-    from reactor.render_job import DEFAULT_ABSTRACT_PRESET, DEFAULT_IMAGE_PRESET
+    from reactor.scene_setup import DEFAULT_ABSTRACT_PRESET, DEFAULT_IMAGE_PRESET
 
     key = f"job[{i}]"
 
