@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument("--monitor", type=int, default=0, metavar="N", help="monitor for fullscreen (0 = primary)")
     lv.add_argument("--scale", default="1", metavar="F|auto",
                     help="internal render scale 0.25..1 (upscaled, see --upscale), or 'auto' (default 1)")
+    lv.add_argument("--transition", metavar="FILE.fs",
+                    help="an ISF transition (startImage, endImage, progress) for crossfades between presets")
     lv.add_argument("--upscale", choices=("catmull-rom", "bilinear"), default=None,
                     help="filter for --scale < 1 (default: catmull-rom on a GPU, bilinear on a CPU rasterizer)")
     lv.add_argument("--fps", type=float, default=None, metavar="N",
@@ -324,7 +326,8 @@ def _cmd_live(args) -> int:
                           fullscreen=args.fullscreen, monitor=args.monitor, scale=scale, auto_scale=auto,
                           fps=args.fps, record_path=args.record, frames=args.frames, stats_json=args.stats_json,
                           fade_s=args.fade, quantize=args.quantize, safe_preset=args.safe_preset, mic=mic,
-                          hud=not args.no_hud, watch=not args.no_watch, upscale=args.upscale)
+                          hud=not args.no_hud, watch=not args.no_watch, upscale=args.upscale,
+                          transition_path=args.transition)
     return run_live(options, spec)
 
 

@@ -85,6 +85,34 @@ def test_crossfade_and_blackout(gl_ctx):
     comp.release()
 
 
+def test_an_isf_transition_file_is_the_crossfade(gl_ctx):
+    """``reactor live --transition wipe.fs``: the ISF transition (startImage, endImage, progress)
+    draws the crossfade between two presets' pictures in place of the plain mix."""
+    from pathlib import Path
+
+    from reactor.render.transition import ShaderTransition
+
+    fixture = Path(__file__).parent / "fixtures" / "shaders" / "isf_transition.fs"
+    comp = Compositor(gl_ctx, transition=ShaderTransition(gl_ctx, fixture))
+    red = np.zeros((36, 64, 3))
+    red[..., 0] = 1.0
+    blue = np.zeros((36, 64, 3))
+    blue[..., 2] = 1.0
+    a, b = _texture(gl_ctx, red), _texture(gl_ctx, blue)
+    tex, fbo = _target(gl_ctx, 64, 36)
+    reds = []
+    for progress in (0.25, 0.5, 0.75):
+        comp.draw(a, fbo, viewport=(0, 0, 64, 36), incoming=b, progress=progress)
+        px = _read(fbo, 64, 36)
+        reds.append(float((px[..., 0] > 128).mean()))
+        assert ((px[..., 0] > 128) ^ (px[..., 2] > 128)).all()  # a wipe: each pixel one picture, not a blend
+    assert reds == sorted(reds, reverse=True) and abs(reds[1] - 0.5) < 0.1
+    comp.transition.release()
+    for obj in (a, b, tex, fbo):
+        obj.release()
+    comp.release()
+
+
 def test_hud_text_is_crisp_at_any_size(gl_ctx):
     assert font_px_for(720) == 16 and font_px_for(2160) == 48
     atlas, cw, ch = glyph_atlas(24)

@@ -57,6 +57,7 @@ class LiveOptions:
     record_quality: str = "draft"
     extra_watch: tuple[Path, ...] = field(default_factory=tuple)
     upscale: str | None = None  # "catmull-rom" | "bilinear"; None: by GL renderer (compositor.default_upscale)
+    transition_path: str | None = None  # an ISF transition (startImage, endImage, progress) for crossfades
     trace: bool = False  # keep (frame time, clock time, swap end perf) per frame: stats["trace"]
 
 
@@ -141,7 +142,7 @@ class Show:
         first = self.slots[0]
         self.engine = Engine(analyzer=self.analyzer, modulator=first.modulator, renderer=first.renderer)
         self.overrides = OverrideStore()
-        self.compositor = Compositor(self.ctx, upscale=opt.upscale)
+        self.compositor = Compositor(self.ctx, upscale=opt.upscale, transition=self._load_transition())
         self.hud = Hud(self.ctx)
         refresh = self.window.refresh_hz
         target = opt.fps or refresh
@@ -160,6 +161,20 @@ class Show:
         from collections import deque
 
         self._analysis_s: deque[float] = deque(maxlen=600)
+
+    def _load_transition(self):
+        """The ISF transition of ``--transition``, or None (the plain mix); a file that fails is
+        reported (HUD, log, stats) and the show crossfades with the plain mix instead."""
+        if not self.opt.transition_path:
+            return None
+        from reactor.errors import ReactorError
+        from reactor.render.transition import ShaderTransition
+
+        try:
+            return ShaderTransition(self.ctx, self.opt.transition_path)
+        except ReactorError as exc:
+            self.report(f"{exc} (crossfading with the plain mix)")
+            return None
 
     def _start_watcher(self) -> None:
         from reactor.live.watch import ReloadWatcher
