@@ -162,10 +162,8 @@ def parse_region(text: str, flag: str) -> tuple[float, float, float, float]:
     return vals  # type: ignore[return-value]
 
 
-def clip_from_args(args):
-    """The (trimmed) audio named by ``audio``/``--demo``/``--start``/``--duration``, and its name."""
-    from reactor.audio.clips import DEMO_SOURCE, load_clip
-
+def _check_audio_args(args) -> None:
+    """The audio flags make sense: one of a file and --demo, a positive duration, start >= 0."""
     if args.demo and args.audio:
         raise UsageError("give an audio file or --demo, not both")
     if args.duration is not None and args.duration <= 0:
@@ -174,6 +172,13 @@ def clip_from_args(args):
         raise UsageError(f"--start must be >= 0, got {args.start:g}")
     if not args.demo and not args.audio:
         raise UsageError("give an audio file, or --demo for the built-in track")
+
+
+def clip_from_args(args):
+    """The (trimmed) audio named by ``audio``/``--demo``/``--start``/``--duration``, and its name."""
+    from reactor.audio.clips import DEMO_SOURCE, load_clip
+
+    _check_audio_args(args)
     clip = load_clip(args.audio, demo=args.demo, start_s=args.start, duration_s=args.duration)
     return clip, (DEMO_SOURCE if args.demo else args.audio)
 
@@ -207,14 +212,7 @@ def _cmd_render(args) -> int:
     width, height = size_for_aspect(parse_size(args.size), args.aspect)
     if not 1.0 <= args.fps <= 240.0:
         raise UsageError(f"--fps must be 1..240, got {args.fps:g}")
-    if args.demo and args.audio:
-        raise UsageError("give an audio file or --demo, not both")
-    if args.duration is not None and args.duration <= 0:
-        raise UsageError(f"--duration must be positive, got {args.duration:g}")
-    if args.start < 0:
-        raise UsageError(f"--start must be >= 0, got {args.start:g}")
-    if not args.demo and not args.audio:
-        raise UsageError("give an audio file, or --demo for the built-in track")
+    _check_audio_args(args)
     mouth = parse_region(args.mouth, "--mouth") if args.mouth else None
     result, preset = render_file(out_path=args.output, audio=args.audio, demo=args.demo, start_s=args.start,
                                  duration_s=args.duration, preset=args.preset, scene=args.scene,
