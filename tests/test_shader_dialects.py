@@ -68,19 +68,24 @@ def test_sound_texture_matches_an_independent_web_audio_implementation(gl_ctx, t
         }
     """)
     analyzer = StreamingAnalyzer(sample_rate_hz=sr, channels=1)
-    windows, done = [], 0
+    done = 0
     with Renderer(gl_ctx, scene, width_px=512, height_px=2) as r:
         for n in range(10):
             t = 0.1 + n / fps
             upto = int(round(t * sr))
             analyzer.process(x[done:upto].reshape(-1, 1))
             done = upto
-            windows.append(mono[upto - 2048:upto].astype(np.float64))
             f = analyzer.snapshot(t)
             r.render(f, {}, time_s=t, dt_s=1 / fps)
         tex = np.frombuffer(r._audio.textures["u_sound"].read(), np.float32).reshape(2, 512)
         rgb = r.read_rgb().astype(int)
-    fft_ref, wave_ref = webaudio_reference(windows)
+    # The analyser is read the way a 60 Hz display reads it in a browser: the smoothing steps once
+    # per 1/60 s of audio (at fixed sample positions), whatever the render's frame rate.
+    period = sr // 60
+    padded = np.concatenate([np.zeros(2048), mono.astype(np.float64)])
+    windows = [padded[e:e + 2048] for e in range(period, done + 1, period)]
+    fft_ref, _ = webaudio_reference(windows)
+    _, wave_ref = webaudio_reference([mono[done - 2048:done].astype(np.float64)])
     np.testing.assert_allclose(tex[0], fft_ref, atol=1.01 / 255)   # a byte may round either way
     assert np.mean(np.abs(tex[0] - fft_ref) > 0.5 / 255) < 0.02      # ... but almost never does
     np.testing.assert_allclose(tex[1], wave_ref, atol=1e-6)

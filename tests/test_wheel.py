@@ -84,7 +84,7 @@ def test_build_prints_no_warnings_about_our_metadata(dist) -> None:
 def test_the_wheel_holds_the_package_presets_and_shaders_and_nothing_else(dist) -> None:
     names = set(zipfile.ZipFile(dist["wheel"]).namelist())
     wanted = {f"reactor/_data/{rel.as_posix()}" for rel in dist["files"] if rel.parts[0] in ("presets", "shaders")}
-    wanted |= {rel.as_posix() for rel in dist["files"] if rel.parts[0] == "reactor" and rel.suffix == ".py"}
+    wanted |= {rel.as_posix() for rel in dist["files"] if rel.parts[0] == "reactor" and rel.suffix in (".py", ".npz")}
     assert wanted - names == set(), "pyproject.toml does not ship these files"
     payload = {n for n in names if ".dist-info/" not in n}
     assert payload - wanted == set(), "the wheel carries files that are not part of the package"
