@@ -96,6 +96,8 @@ ARRAYS: Mapping[str, tuple[str, str]] = MappingProxyType(
         "waveform": (f"({WAVEFORM_SAMPLES},) float32 -1..1", "Most recent mono samples, gain-normalized."),
         "shadertoy_fft": (f"({SHADERTOY_BINS},) float32 0..1", "Web Audio AnalyserNode byte-frequency row / 255 (Shadertoy iChannel row 0)."),
         "shadertoy_wave": (f"({SHADERTOY_BINS},) float32 0..1", "Web Audio byte time-domain row / 255, 0.5-centred (Shadertoy row 1)."),
+        "channel_fft": (f"(channels, {SHADERTOY_BINS}) float32 0..1", "shadertoy_fft of each input channel (ISF audioFFT rows); one channel: the mono row."),
+        "channel_waveform": (f"(channels, {WAVEFORM_SAMPLES}) float32 -1..1", "waveform of each input channel (ISF audio rows), gain-normalized as waveform."),
     }
 )
 
@@ -110,7 +112,7 @@ class Features:
         Audio time this snapshot describes.
     scalars : Mapping[str, float]
         Every name in ``SCALARS`` -> value (read-only mapping).
-    spectrum, waveform, shadertoy_fft, shadertoy_wave : np.ndarray
+    spectrum, waveform, shadertoy_fft, shadertoy_wave, channel_fft, channel_waveform : np.ndarray
         Read-only float32 arrays, shapes in ``ARRAYS``.
     """
 
@@ -120,6 +122,8 @@ class Features:
     waveform: np.ndarray = field(default_factory=lambda: _ro(np.zeros(WAVEFORM_SAMPLES, np.float32)))
     shadertoy_fft: np.ndarray = field(default_factory=lambda: _ro(np.zeros(SHADERTOY_BINS, np.float32)))
     shadertoy_wave: np.ndarray = field(default_factory=lambda: _ro(np.full(SHADERTOY_BINS, 0.5, np.float32)))
+    channel_fft: np.ndarray = field(default_factory=lambda: _ro(np.zeros((1, SHADERTOY_BINS), np.float32)))
+    channel_waveform: np.ndarray = field(default_factory=lambda: _ro(np.zeros((1, WAVEFORM_SAMPLES), np.float32)))
 
     def __getitem__(self, name: str) -> float:
         return self.scalars[name]
@@ -144,7 +148,14 @@ def _ro(a: np.ndarray) -> np.ndarray:
 
 
 def make_features(time_s: float, scalars: dict[str, float], **arrays: np.ndarray) -> Features:
-    """Build a frozen snapshot; arrays are copied to float32 and made read-only."""
+    """Build a frozen snapshot; arrays are copied to float32 and made read-only.
+
+    Without per-channel arrays, the mono ones stand for a single channel (``channel_fft`` is
+    ``shadertoy_fft`` as one row, ``channel_waveform`` is ``waveform``)."""
+    if "channel_fft" not in arrays and "shadertoy_fft" in arrays:
+        arrays["channel_fft"] = np.asarray(arrays["shadertoy_fft"])[None, :]
+    if "channel_waveform" not in arrays and "waveform" in arrays:
+        arrays["channel_waveform"] = np.asarray(arrays["waveform"])[None, :]
     frozen = {k: _ro(np.array(v, dtype=np.float32, copy=True)) for k, v in arrays.items()}
     return Features(time_s=time_s, scalars=MappingProxyType(dict(scalars)), **frozen)
 

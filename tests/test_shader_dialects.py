@@ -228,6 +228,41 @@ def test_isf_audio_textures_carry_the_sound(gl_ctx, tmp_path):
     assert abs(rgb[0, 0, 2] - 16) <= 1
 
 
+def test_isf_audio_textures_have_one_row_per_channel(gl_ctx, tmp_path):
+    """Stereo input: a 1 kHz tone in the left channel only shows in row 0 (left) of audioFFT and
+    audio, and row 1 (right) stays quiet; the rows match the analyzer's per-channel arrays."""
+    from reactor.analysis.analyzer import StreamingAnalyzer
+    from tests.signals import tone
+
+    sr = 48000
+    left = tone(1000.0, duration_s=0.6, sample_rate_hz=sr, amplitude=0.5)
+    left = left.mean(axis=1) if left.ndim == 2 else left
+    x = np.stack([left, np.zeros_like(left)], axis=1).astype(np.float32)
+    an = StreamingAnalyzer(sample_rate_hz=sr, channels=2)
+    an.process(x)
+    f = an.snapshot(0.6)
+    assert f.channel_fft.shape == (2, 512) and f.channel_waveform.shape == (2, 512)
+    peak = int(round(1000.0 / (sr / 2048)))
+    assert f.channel_fft[0, peak] > 0.8 and f.channel_fft[1].max() < 0.05
+    assert np.abs(f.channel_waveform[1]).max() == 0.0 and np.abs(f.channel_waveform[0]).max() > 0.1
+    scene = write(tmp_path, "st.fs", """
+        /*{"INPUTS": [{"NAME": "fft", "TYPE": "audioFFT"}, {"NAME": "wav", "TYPE": "audio"}]}*/
+        void main() {
+            int x = int(gl_FragCoord.x);
+            int row = int(gl_FragCoord.y);
+            gl_FragColor = vec4(texelFetch(fft, ivec2(x, row), 0).r, texelFetch(wav, ivec2(x, row), 0).r,
+                                IMG_SIZE(fft).y / 255.0, 1.0);
+        }
+    """)
+    with Renderer(gl_ctx, scene, width_px=512, height_px=2) as r:
+        r.render(f, {}, time_s=0.6, dt_s=1 / 30)
+        rgb = r.read_rgb().astype(int)[::-1]  # rows bottom first: row 0 is channel 0
+    assert np.abs(rgb[0, :, 0] - np.round(f.channel_fft[0] * 255)).max() <= 2
+    assert np.abs(rgb[1, :, 0] - np.round(f.channel_fft[1] * 255)).max() <= 2
+    assert np.abs(rgb[1, :, 1] - 128).max() <= 1 and np.abs(rgb[0, :, 1] - 128).max() > 20
+    assert abs(rgb[0, 0, 2] - 2) <= 1  # two rows
+
+
 def test_isf_passes_targets_float_and_size_expressions(gl_ctx):
     info = load_scene(FIX / "isf_passes.fs")
     assert [p.target for p in info.passes] == ["trail", "small", "main"]

@@ -155,6 +155,11 @@ class StreamingAnalyzer:
         self._wa_period = max(1, int(round(self.sample_rate_hz / FRAME_HZ)))
         self._wa_tick = 0  # last tick folded into the smoothing
         self._mono_ring = np.zeros(_WA_TICKS * self._wa_period + FFT_SIZE, dtype=np.float32)
+        # The same row per input channel (ISF audioFFT has one row per channel); with one channel
+        # the mono row is that row.
+        self._chan_ring = (np.zeros((self._mono_ring.shape[0], self.channels), dtype=np.float32)
+                           if self.channels > 1 else None)
+        self._chan_webaudio = [WebAudioAnalyser() for _ in range(self.channels)] if self.channels > 1 else []
         self._pitch = None
         self._chunks: list[dict[str, np.ndarray]] = []
         # listener loudness (not gain-normalized) and mouth shapes: reactor.analysis.loudness / .voice
@@ -215,6 +220,10 @@ class StreamingAnalyzer:
         k = min(m.shape[0], R - start)
         ring[start:start + k] = m[:k]
         ring[:m.shape[0] - k] = m[k:]
+        if self._chan_ring is not None:
+            c = x[-m.shape[0]:]
+            self._chan_ring[start:start + k] = c[:k]
+            self._chan_ring[:m.shape[0] - k] = c[k:]
 
     def _shadertoy_fft(self) -> np.ndarray:
         """The Web Audio row as of the latest ``FRAME_HZ`` tick of consumed audio.
@@ -232,6 +241,8 @@ class StreamingAnalyzer:
             if ends.size:
                 idx = (ends[:, None] - FFT_SIZE + np.arange(FFT_SIZE)[None, :]) % R
                 self._webaudio.advance(self._mono_ring[idx])
+                for ch, wa in enumerate(self._chan_webaudio):
+                    wa.advance(self._chan_ring[idx, ch])
             self._wa_tick = now
         return self._webaudio.fft_row()
 
@@ -340,9 +351,10 @@ class StreamingAnalyzer:
         s["pitch_hz"], s["pitch_confidence"] = self._pitch_now(recent, last.gate)
         s.update(self._loudness.scalars())
         s.update(self._voice.scalars())
+        mono_fft = self._shadertoy_fft().copy()
         return make_features(t, s, spectrum=self._spectrum64(), waveform=self._waveform(recent),
-                             shadertoy_fft=self._shadertoy_fft().copy(),
-                             shadertoy_wave=self._webaudio.wave_row(recent))
+                             shadertoy_fft=mono_fft, shadertoy_wave=self._webaudio.wave_row(recent),
+                             channel_fft=self._channel_fft(mono_fft), channel_waveform=self._channel_waveform())
 
     def _onset_scalars(self, t: float) -> dict[str, float]:
         ev = self.events
@@ -411,6 +423,20 @@ class StreamingAnalyzer:
         db = 10.0 * np.log10(e + 1e-20) + L.spec64_tilt_db
         ref = self._last.ref_db
         return np.clip((db - (ref - 60.0)) / 50.0, 0.0, 1.0) * self._last.gate
+
+    def _channel_fft(self, mono_fft: np.ndarray) -> np.ndarray:
+        """``(channels, 512)``: the Web Audio row of each input channel (``_shadertoy_fft`` has
+        advanced their smoothing to the same tick); one channel: the mono row."""
+        if not self._chan_webaudio:
+            return mono_fft[None, :]
+        return np.stack([wa.fft_row() for wa in self._chan_webaudio])
+
+    def _channel_waveform(self) -> np.ndarray:
+        """``(channels, WAVEFORM_SAMPLES)``: each channel's latest samples, gain-normalized and
+        gated like ``waveform``."""
+        gain = 1.0 / (3.0 * 10.0 ** (self._last.ref_db / 20.0))
+        x = self._recent_raw[-WAVEFORM_SAMPLES:].T
+        return np.clip(x * gain, -1.0, 1.0) * self._last.gate
 
     def _waveform(self, recent: np.ndarray) -> np.ndarray:
         gain = 1.0 / (3.0 * 10.0 ** (self._last.ref_db / 20.0))

@@ -10,9 +10,11 @@ Layouts (also documented in ``reactor.render.programs``):
   30 or 144 fps; it covers the last 256 / 60 = 4.3 s.
 - ``u_sound`` 512x2 R32F, Shadertoy layout: row 0 the FFT row 0..1, row 1 the waveform 0.5-centred;
   read as luminance (r = g = b, a = 1), as Shadertoy uploads it.
-- ISF ``audio`` (``isf_audio:<w>``) w x 1 R32F: the latest mono waveform resampled to w columns,
-  0.5-centred 0..1; ISF ``audioFFT`` (``isf_fft:<w>``) w x 1 R32F: the Web Audio spectrum row
-  (as ``u_sound`` row 0) resampled to w bins. Made on first use, updated every frame after.
+- ISF ``audio`` (``isf_audio:<w>``) w x channels R32F: each input channel's latest waveform
+  resampled to w columns, 0.5-centred 0..1, one row per channel (row 0 the first); ISF
+  ``audioFFT`` (``isf_fft:<w>``) w x channels R32F: each channel's Web Audio spectrum row (as
+  ``u_sound`` row 0, per channel) resampled to w bins. Made on first use (one row until the first
+  frame says how many channels), updated every frame after.
 """
 
 from __future__ import annotations
@@ -103,13 +105,19 @@ class AudioTextures:
         return self._extra[key]
 
     def _update_extra(self, features: Features) -> None:
-        for key, tex in self._extra.items():
+        for key, tex in list(self._extra.items()):
             kind, width = key.split(":")
-            src = (0.5 + 0.5 * np.asarray(features.waveform, np.float32) if kind == "isf_audio"
-                   else np.asarray(features.shadertoy_fft, np.float32))
-            n = int(width)
-            row = src if n == len(src) else np.interp(np.linspace(0.0, len(src) - 1.0, n), np.arange(len(src)), src)
-            tex.write(np.ascontiguousarray(row, np.float32))
+            src = (0.5 + 0.5 * np.asarray(features.channel_waveform, np.float32) if kind == "isf_audio"
+                   else np.asarray(features.channel_fft, np.float32))
+            n, rows = int(width), src.shape[0]
+            if tex.size[1] != rows:  # the channel count is known from the first frame on
+                tex.release()
+                tex = self._extra[key] = self._make((n, rows))
+                tex.swizzle = "RRR1"
+            m = src.shape[1]
+            grid = np.linspace(0.0, m - 1.0, n)
+            out = src if n == m else np.stack([np.interp(grid, np.arange(m), r) for r in src])
+            tex.write(np.ascontiguousarray(out, np.float32))
 
     def update(self, features: Features, *, time_s: float, used: frozenset[str] | set[str]) -> None:
         """Upload the arrays of ``features`` for the textures named in ``used``.

@@ -6,7 +6,7 @@ Inputs become uniforms *and* preset parameters with their declared ranges: ``flo
 ``<name>_x``/``<name>_y``, ``color`` as ``<name>_r/_g/_b/_a``. ``image`` inputs read the chain's
 input (``inputImage``), the transition's images (``startImage``/``endImage``) or the reference
 image; ``audio`` / ``audioFFT`` read float textures of ``MAX`` columns (default 512), one row
-(the analysis is mono). ``PASSES`` give targets, ``PERSISTENT``, ``FLOAT`` (RGBA32F) and
+per input channel. ``PASSES`` give targets, ``PERSISTENT``, ``FLOAT`` (RGBA32F) and
 ``WIDTH``/``HEIGHT`` expressions (``reactor.render.dialects.expr``). Built-ins: ``PASSINDEX``,
 ``RENDERSIZE``, ``isf_FragNormCoord``, ``TIME``, ``TIMEDELTA``, ``DATE``, ``FRAMEINDEX`` and the
 ``IMG_*`` macros. A ``.vs`` file beside the ``.fs`` is its vertex shader (``isf_vertShaderInit()``).
