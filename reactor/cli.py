@@ -9,7 +9,7 @@ from typing import Sequence
 
 from reactor import __version__
 from reactor.errors import ReactorError, UsageError
-from reactor.render_job import parse_size  # noqa: F401  (the CLI's --size; typed, shared with batch)
+from reactor.render_job import parse_size  # --size; typed, so reactor batch parses sizes the same way
 
 
 class _Parser(argparse.ArgumentParser):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from reactor.blocks import take_frames
+
 
 class SampleFeed:
     """Ordered access to ``source`` (an ``AudioClip`` or an ``AudioStream``); main thread."""
@@ -56,17 +58,7 @@ class SampleFeed:
             return self._array[a:self.pos]
         self.fill(until)
         want = max(0, min(until - self.pos, self._buf_n))
-        out = np.empty((want, self.channels), np.float32)
-        got = 0
-        while got < want:
-            head = self._buf[0]
-            k = min(want - got, len(head))
-            out[got:got + k] = head[:k]
-            got += k
-            if k == len(head):
-                self._buf.pop(0)
-            else:
-                self._buf[0] = head[k:]
+        out, _ = take_frames(self._buf, want, self.channels)  # want <= what is buffered
         self._buf_n -= want
         self.pos += want
         return out

@@ -40,6 +40,7 @@ import av
 import numpy as np
 from av.video.reformatter import ColorPrimaries, ColorRange, ColorTrc, Colorspace, VideoReformatter
 
+from reactor.blocks import take_frames
 from reactor.errors import OutputError
 
 __all__ = ["VideoSink", "EncodeStats", "CODECS", "QUALITIES", "validate_output"]
@@ -277,17 +278,7 @@ class _Encoder:
             self._mux_audio(self._take(n), ctx)
 
     def _take(self, n: int) -> np.ndarray:
-        out = np.zeros((n, self._out_channels), np.float32)
-        got = 0
-        while got < n and self._pending:
-            head = self._pending[0]
-            k = min(n - got, len(head))
-            out[got:got + k] = head[:k]
-            got += k
-            if k == len(head):
-                self._pending.pop(0)
-            else:
-                self._pending[0] = head[k:]
+        out, got = take_frames(self._pending, n, self._out_channels)
         self._pending_n -= got
         return out
 
