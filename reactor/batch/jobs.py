@@ -36,9 +36,6 @@ from typing import Any, Mapping
 from reactor.errors import PresetError, ReactorError
 from reactor.preset_schema import display_path, read_toml, suggest
 
-ASPECTS: dict[str, tuple[int, int]] = {"16:9": (1280, 720), "9:16": (720, 1280), "1:1": (720, 720),
-                                        "4:5": (720, 900)}
-"""Aspect ratio -> frame size used when a job gives ``aspect`` but no ``size`` (short side 720 px)."""
 QUALITIES = ("draft", "normal", "high", "lossless")
 CODECS = {"h264": ".mp4", "hevc": ".mp4", "prores": ".mov"}
 """Codec -> the output extension used for outputs named after their audio file."""
@@ -233,11 +230,11 @@ def _preset(name: str, base: Path, have_image: bool, where: str, key: str) -> st
 
 
 def _size(d: Mapping[str, Any], where: str, k) -> tuple[int, int]:
-    from reactor.render_job import parse_size
+    from reactor.render_job import ASPECTS, parse_size, size_for_aspect
 
     aspect = _choice(d["aspect"], tuple(ASPECTS), where, k("aspect")) if "aspect" in d else None
-    if "size" not in d:
-        return ASPECTS[aspect] if aspect else parse_size(DEFAULT_SIZE)
+    if "size" not in d:  # as `reactor render --aspect`: the default size's short side (720 px) is kept
+        return size_for_aspect(parse_size(DEFAULT_SIZE), aspect)
     try:
         w, h = parse_size(_string(d["size"], where, k("size")))
     except ReactorError as e:
