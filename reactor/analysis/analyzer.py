@@ -72,6 +72,13 @@ class Events:
     tempo_bpm: list[float] = field(default_factory=list)
 
 
+def _ring_put(ring: np.ndarray, start: int, data: np.ndarray) -> None:
+    """Write ``data`` (no longer than ``ring``) into ``ring`` from index ``start``, wrapping around."""
+    k = min(data.shape[0], ring.shape[0] - start)
+    ring[start:start + k] = data[:k]
+    ring[:data.shape[0] - k] = data[k:]
+
+
 class StreamingAnalyzer:
     """Causal audio analyzer producing per-hop features and per-frame ``Features`` snapshots.
 
@@ -217,13 +224,9 @@ class StreamingAnalyzer:
         if m.shape[0] >= R:
             m = m[-R:]
         start = (self._samples_in + x.shape[0] - m.shape[0]) % R
-        k = min(m.shape[0], R - start)
-        ring[start:start + k] = m[:k]
-        ring[:m.shape[0] - k] = m[k:]
+        _ring_put(ring, start, m)
         if self._chan_ring is not None:
-            c = x[-m.shape[0]:]
-            self._chan_ring[start:start + k] = c[:k]
-            self._chan_ring[:m.shape[0] - k] = c[k:]
+            _ring_put(self._chan_ring, start, x[-m.shape[0]:])
 
     def _shadertoy_fft(self) -> np.ndarray:
         """The Web Audio row as of the latest ``FRAME_HZ`` tick of consumed audio.
