@@ -66,12 +66,14 @@ def make_source(spec: SourceSpec):
     return PlaybackSource(clip, loop=spec.loop, device=device)
 
 
-def run_live(options: LiveOptions, spec: SourceSpec) -> int:
-    """Run the show; write ``options.stats_json``; returns the exit status."""
+def run_live(options: LiveOptions, spec: SourceSpec, surfaces=()) -> int:
+    """Run the show; write ``options.stats_json``; returns the exit status.
+
+    ``surfaces``: control surfaces (``reactor.control.actions.Surface``) the show polls per frame."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="reactor live: %(message)s", stream=sys.stderr)
     source = make_source(spec)
-    show = Show(options, source)
+    show = Show(options, source, surfaces=surfaces)
     stats = show.run()
     if options.stats_json:
         text = json.dumps(stats, indent=1)

@@ -30,6 +30,8 @@ RESIZE_SETTLE_S = 0.2
 BLACKOUT_FADE_S = 0.25
 NUDGE_STEP_S = 0.010
 MAX_MESSAGES = 6
+FLASH_LIFT = 0.8
+"""A full flash lifts the compositor gain to 1 + this: the picture moves 0.6 x this toward white."""
 
 
 @dataclass
@@ -59,6 +61,8 @@ class LiveOptions:
     upscale: str | None = None  # "catmull-rom" | "bilinear"; None: by GL renderer (compositor.default_upscale)
     transition_path: str | None = None  # an ISF transition (startImage, endImage, progress) for crossfades
     trace: bool = False  # keep (frame time, clock time, swap end perf) per frame: stats["trace"]
+    offscreen: bool = False  # no window: draw into an offscreen framebuffer (soak runs, tests, benchmarks)
+    unpaced: bool = False  # never wait for the next frame's deadline (a fast clock drives the source)
 
 
 @dataclass
@@ -70,11 +74,16 @@ class _Slot:
 
 
 class Show:
-    """Run a live show from ``options`` with sound from ``source`` (a ``LiveSource``)."""
+    """Run a live show from ``options`` with sound from ``source`` (a ``LiveSource``).
 
-    def __init__(self, options: LiveOptions, source) -> None:
+    ``surfaces``: control surfaces polled once per frame (``reactor.control.actions.Surface``:
+    MIDI ports, an OSC server, a playlist); their actions go through ``perform`` like keys.
+    """
+
+    def __init__(self, options: LiveOptions, source, surfaces=()) -> None:
         self.opt = options
         self.source = source
+        self.surfaces = list(surfaces)
         self.errors: list[str] = []          # every distinct problem, in order (stats)
         self.messages: list[str] = []        # recent warnings and errors (HUD)
         self.events: list[str] = []          # what happened (preset switches, reloads): stats + log
@@ -83,6 +92,7 @@ class Show:
         self.show_hud, self.show_help = options.hud, False
         self.nudge_s = 0.0
         self._gain = 1.0
+        self._flash = 0.0
         self._want_quit = False
         self._now = self._clock_s = 0.0
         self.trace: list[tuple[float, float, float]] = []
@@ -111,6 +121,7 @@ class Show:
     # -- set-up --------------------------------------------------------------------------------
     def _setup(self) -> None:
         from reactor.analysis.analyzer import StreamingAnalyzer, warm_up
+        from reactor.control.actions import FlashLimiter, TempoArbiter, TriggerBank
         from reactor.control.overrides import OverrideStore
         from reactor.control.params import Modulator
         from reactor.control.tempo import TapTempo
@@ -126,8 +137,14 @@ class Show:
         opt = self.opt
         presets = [load_preset(p) for p in opt.presets]  # a typo fails here, before any window
         self.safe = load_preset(opt.safe_preset)
-        self.window = Window(width_px=opt.width_px, height_px=opt.height_px, title="reactor live",
-                             fullscreen=opt.fullscreen, monitor=opt.monitor, vsync=opt.vsync)
+        if opt.offscreen:
+            from reactor.render.offscreen_window import OffscreenWindow
+
+            self.window = OffscreenWindow(width_px=opt.width_px, height_px=opt.height_px,
+                                          refresh_hz=opt.fps or 60.0)
+        else:
+            self.window = Window(width_px=opt.width_px, height_px=opt.height_px, title="reactor live",
+                                 fullscreen=opt.fullscreen, monitor=opt.monitor, vsync=opt.vsync)
         self.ctx = self.window.ctx
         self.out_size = self._window_size()
         self.scale = opt.scale
@@ -138,7 +155,15 @@ class Show:
         warm_up()
         self.analyzer = StreamingAnalyzer(sample_rate_hz=self.source.sample_rate_hz, channels=self.source.channels)
         self.tap = TapTempo(clock=lambda: self._now)
-        self.analyzer.set_tempo_source(self.tap)
+        self.arbiter = TempoArbiter()
+        for surface in self.surfaces:  # a MIDI clock or a Link session leads over taps
+            for name, tempo_source in getattr(surface, "tempo_sources", lambda: [])():
+                self.arbiter.add(name, tempo_source)
+        self.arbiter.add("tap", self.tap)
+        self.analyzer.set_tempo_source(self.arbiter)
+        self.triggers = TriggerBank()
+        self.flashes = FlashLimiter()
+        self._events_seen = (0, 0)  # beat count, onsets already handed to surfaces
         first = self.slots[0]
         self.engine = Engine(analyzer=self.analyzer, modulator=first.modulator, renderer=first.renderer)
         self.overrides = OverrideStore()
@@ -252,7 +277,7 @@ class Show:
             if getattr(self.source, "finished", False) and not getattr(self.source, "loop", False):
                 self.note("end of the track")
                 break
-            deadline = self.pacer.deadline(time.perf_counter())
+            deadline = None if self.opt.unpaced else self.pacer.deadline(time.perf_counter())
             if deadline is not None:
                 delay = deadline - time.perf_counter()
                 if delay > 0:
@@ -263,6 +288,7 @@ class Show:
         try:
             for key in self.window.poll():
                 self._key(key)
+            self._poll_surfaces()
             samples, clock_s = self.source.poll()
             self._clock_s = clock_s
             for m in self.source.messages():
@@ -274,20 +300,23 @@ class Show:
             self._now = t
             incoming, progress = self._advance_fade(t)
             self.overrides.drain(self.slots[self.seq.current].preset.param_defaults())
+            self.overrides.controls.update(self.triggers.advance(self.period_s))
             frame = self.engine.step(t, samples, controls=self.overrides.controls, bases=self.overrides.params,
                                      draw=not self.frozen)
             self._features = frame.features
             self._analysis_s.append(self.engine.analysis_s)
+            self._publish(frame.features)
         except Exception as exc:  # a bug or a driver error: report it once; the last frame stays up
             self._frame_failed(exc)
             samples, progress = None, 0.0
         try:
             self._gain = _toward(self._gain, 0.0 if self.blackout else 1.0, self.period_s / BLACKOUT_FADE_S)
+            self._flash = self.flashes.level(self._now)
             current = self.engine.layers[0].renderer
             other = self.engine.layers[1].renderer if len(self.engine.layers) > 1 else None
             if self.recorder is not None:
                 self._record(current, other, progress, self._now, samples, self._clock_s)
-            self._composite(current, other, progress, self.ctx.screen, self._window_size())
+            self._composite(current, other, progress, self.window.screen, self._window_size())
             if self.show_hud:
                 self._draw_hud()
         except Exception as exc:
@@ -305,7 +334,8 @@ class Show:
     def _composite(self, current, other, progress, fbo, size) -> None:
         self.compositor.draw(current.output_texture, fbo, viewport=(0, 0, *size),
                              incoming=other.output_texture if other is not None else None,
-                             progress=progress, gain=self._gain, frame=current.frame,
+                             progress=progress, gain=self._gain * (1.0 + FLASH_LIFT * self._flash),
+                             frame=current.frame,
                              source_dithered=current.self_dithered,
                              source_fbo=current.output_fbo if current.self_dithered else None)
 
@@ -451,66 +481,157 @@ class Show:
         for n in names:
             self._seen_errors = {e for e in self._seen_errors if n not in e}
 
-    # -- keys ----------------------------------------------------------------------------------
+    # -- keys and control surfaces ----------------------------------------------------------------
     def _key(self, key: str) -> None:
+        from reactor.control.actions import Action
         from reactor.control.keys import action_for
 
         action = action_for(key)
         if action is None:
             return
         log.info("key %s -> %s", key, action)
+        self.perform(Action(action, arg=key, origin="key"))
+
+    def _poll_surfaces(self) -> None:
+        for surface in self.surfaces:
+            try:
+                for action in surface.poll(self._now):
+                    self.perform(action)
+                for m in getattr(surface, "notices", lambda: [])():
+                    self.report(m, error=False)
+            except Exception as exc:  # a controller's bug must not stop the show
+                self.report(f"{getattr(surface, 'name', 'control')}: {type(exc).__name__}: {exc}")
+
+    def _publish(self, features) -> None:
+        """Hand what this frame showed to the surfaces that publish (OSC out, MIDI clock out).
+
+        Beats are the ones the picture shows (the leading tempo's ``beat_count`` stepping on,
+        dated back by its phase), so a lighting rig hears the same beat the screen pulses on;
+        onsets come from the detector.
+        """
+        publishers = [s for s in self.surfaces if hasattr(s, "after_frame")]
+        ev = self.analyzer.events
+        s = features.scalars
+        count = int(s.get("beat_count", 0))
+        last_count, no = self._events_seen
+        self._events_seen = (count, len(ev.onset_times_s))
+        if not publishers:
+            return
+        from reactor.control.actions import FrameView
+        from reactor.features import BAND_NAMES
+
+        bpm = float(s.get("tempo_bpm", 0.0))
+        beats = ()
+        if count != last_count and bpm > 0.0:  # a new beat (or several, after a stall)
+            period = 60.0 / bpm
+            latest = self._now - float(s.get("beat_phase", 0.0)) * period
+            n = max(1, min(8, count - last_count)) if count > last_count else 1
+            beats = tuple(latest - k * period for k in reversed(range(n)))
+        view = FrameView(time_s=self._now, scalars=s, beats=beats,
+                         onsets=tuple(zip(ev.onset_times_s[no:], ev.onset_strength[no:])),
+                         preset=self.slots[self.seq.current].preset.name, tempo_source=self.arbiter.leader,
+                         bands=tuple(float(s.get(b, 0.0)) for b in BAND_NAMES))
+        for surface in publishers:
+            try:
+                surface.after_frame(view)
+            except Exception as exc:
+                self.report(f"{getattr(surface, 'name', 'output')}: {type(exc).__name__}: {exc}")
+
+    def perform(self, action) -> None:
+        """Carry out one :class:`reactor.control.actions.Action` (keys, MIDI, OSC, playlists)."""
+        name, arg, value = action.name, action.arg, action.value
         seq = self.seq
         showing = seq.fade.target if seq.fade is not None else seq.current
-        if action == "next":
+        if name == "next":
             self.switch_to(showing + 1)
-        elif action == "previous":
+        elif name == "previous":
             self.switch_to(showing - 1)
-        elif action == "slot":
-            if int(key) <= len(self.slots):
-                self.switch_to(int(key) - 1)
-        elif action == "fade_shorter":
+        elif name == "slot":
+            if str(arg).isdigit() and 1 <= int(arg) <= len(self.slots):
+                self.switch_to(int(arg) - 1)
+        elif name in ("preset", "cut"):
+            index = self._slot_index(arg)
+            if index is None:
+                self.report(f"{action.origin or 'control'}: no preset {arg!r} in this show "
+                            f"({', '.join(s.preset.name for s in self.slots)})", error=False)
+            else:
+                self.switch_to(index, cut=name == "cut")
+        elif name == "fade_length":
+            seq.fade_s = max(0.0, min(60.0, float(value)))
+        elif name == "fade_shorter":
             seq.shorter()
-        elif action == "fade_longer":
+        elif name == "fade_longer":
             seq.longer()
-        elif action == "quantize":
-            seq.cycle_quantize()
-        elif action == "tap":
-            self.tap.tap(self._now)
-        elif action == "untap":
+        elif name == "quantize":
+            if arg in ("now", "beat", "bar"):
+                seq.quantize = arg
+            else:
+                seq.cycle_quantize()
+        elif name == "tap":
+            self.tap.tap(self._now if action.time_s is None else action.time_s)
+        elif name == "untap":
             self.tap.reset()
-        elif action == "nudge_earlier":
+        elif name == "nudge_earlier":
             self.nudge_s -= NUDGE_STEP_S
-        elif action == "nudge_later":
+        elif name == "nudge_later":
             self.nudge_s += NUDGE_STEP_S
-        elif action == "freeze":
+        elif name == "nudge":
+            self.nudge_s += max(-0.5, min(0.5, float(value)))
+        elif name == "freeze":
             self.frozen = not self.frozen
-        elif action == "blackout":
+        elif name == "freeze_on":
+            self.frozen = value > 0.5
+        elif name == "blackout":
             self.blackout = not self.blackout
-        elif action == "hud":
+        elif name == "blackout_on":
+            self.blackout = value > 0.5
+        elif name == "flash":
+            self.flashes.hit(self._now, value)
+        elif name == "trigger":
+            self.triggers.hit(f"ctl:{arg}", value)
+        elif name == "param":
+            self.overrides.queue.put_param(str(arg), float(value))
+        elif name == "param_clear":
+            self.overrides.queue.clear_param(str(arg))
+        elif name == "control":
+            self.overrides.queue.put_control(str(arg), float(value))
+        elif name == "hud":
             self.show_hud = not self.show_hud
-        elif action == "help":
+        elif name == "help":
             self.show_help = not self.show_help
             self.show_hud = self.show_hud or self.show_help
-        elif action == "record":
+        elif name == "record":
             self.toggle_recording()
-        elif action in ("scale_down", "scale_up"):
+        elif name in ("scale_down", "scale_up"):
             from reactor.live.pacing import SCALE_LEVELS
 
             levels = sorted(SCALE_LEVELS)
             i = min(range(len(levels)), key=lambda k: abs(levels[k] - self.scale))
-            i = max(0, i - 1) if action == "scale_down" else min(len(levels) - 1, i + 1)
+            i = max(0, i - 1) if name == "scale_down" else min(len(levels) - 1, i + 1)
             self.autoscale = None
             self._set_scale(levels[i])
-        elif action == "scale_auto":
+        elif name == "scale_auto":
             from reactor.live.pacing import AutoScale
 
             self.autoscale = None if self.autoscale else AutoScale(budget_s=self.period_s, start=self.scale)
-        elif action == "fullscreen":
+        elif name == "fullscreen":
             self.window.set_fullscreen(not self.window.fullscreen)
-        elif action == "panic":
+        elif name == "panic":
             self.panic()
-        elif action == "quit":
+        elif name == "quit":
             self._want_quit = True
+        else:
+            self.report(f"{action.origin or 'control'}: unknown action {name!r}", error=False)
+
+    def _slot_index(self, arg) -> int | None:
+        """A slot from a 0-based index or a preset name (case-insensitive)."""
+        if isinstance(arg, int) and not isinstance(arg, bool):
+            return arg if 0 <= arg < len(self.slots) else None
+        want = str(arg).strip().lower()
+        for i, slot in enumerate(self.slots):
+            if slot.preset.name.lower() == want or slot.spec.lower() == want:
+                return i
+        return None
 
     # -- recording ------------------------------------------------------------------------------
     def toggle_recording(self) -> None:
@@ -585,7 +706,7 @@ class Show:
         from reactor.live.hud_view import draw_hud
 
         draw_hud(self, self.hud, self._window_size())
-        self.hud.end(self.ctx.screen)
+        self.hud.end(self.window.screen)
 
     def summary(self) -> dict:
         """The ``--stats-json`` dictionary (see ``reactor live --help``)."""
@@ -607,11 +728,19 @@ class Show:
             "recordings": [{"path": s.get("path"), "start_s": s.get("start_s"), "frames": s.get("frames")}
                            for s in self.rec_stats],
             "preset": self.slots[self.seq.current].preset.name if hasattr(self, "seq") else None,
+            "tempo_source": self.arbiter.leader if hasattr(self, "arbiter") else "detector",
+            "flashes": self.flashes.count if hasattr(self, "flashes") else 0,
             "pacing": self.pacer.mode if hasattr(self, "pacer") else None,
             "scale": self.scale if hasattr(self, "scale") else None,
             "events": list(self.events),
             "errors": list(self.errors),
         })
+        for surface in self.surfaces:
+            if hasattr(surface, "stats"):
+                try:
+                    out.update(surface.stats())
+                except Exception as exc:
+                    out["errors"].append(f"{getattr(surface, 'name', 'control')} stats: {exc}")
         if self.opt.trace:
             out["trace"] = [list(row) for row in self.trace]
         return out
@@ -628,6 +757,12 @@ class Show:
                 self.report(f"recording: {exc}")
         if getattr(self, "watcher", None) is not None:
             self.watcher.stop()
+        for surface in self.surfaces:
+            if hasattr(surface, "close"):
+                try:
+                    surface.close()
+                except Exception as exc:
+                    self.report(f"closing {getattr(surface, 'name', 'control')}: {exc}")
         try:
             self.source.close()
         except Exception as exc:

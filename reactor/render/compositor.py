@@ -31,7 +31,7 @@ out vec4 fragColor;
 uniform sampler2D u_a;
 uniform sampler2D u_b;
 uniform float u_mix;      // 0: a only .. 1: b only
-uniform float u_gain;     // 1 normal, 0 black
+uniform float u_gain;     // 1 normal, 0 black, 1..2 a flash (toward white)
 uniform vec2 u_jitter;
 uniform ivec2 u_origin;   // viewport origin (texel copy)
 """ + DITHER_GLSL + """
@@ -73,7 +73,8 @@ void main() {
 #if MIX
     c = mix(c, fetch(u_b), u_mix);
 #endif
-    c = clamp(c * u_gain, 0.0, 1.0);
+    c = clamp(c * min(u_gain, 1.0), 0.0, 1.0);
+    c = mix(c, vec3(1.0), 0.6 * max(u_gain - 1.0, 0.0));  // a flash: toward white
 #if DITHER
     c = reactor_dither(c, gl_FragCoord.xy + u_jitter);
 #endif
@@ -151,7 +152,7 @@ class Compositor:
         incoming : moderngl.Texture, optional
             The scene being faded in (same size as ``source``), shown at ``progress`` 0..1.
         gain : float
-            Brightness multiplier (blackout fades it to 0).
+            Brightness multiplier, 0..2 (blackout fades it to 0; a flash lifts it above 1).
         frame : int
             Frame count, seeds the dither pattern.
         source_dithered : bool
@@ -170,14 +171,14 @@ class Compositor:
             source, mixing, source_dithered = tex, False, False
         x, y, w, h = viewport
         same_size = tuple(source.size) == (w, h)
-        if (source_fbo is not None and source_dithered and same_size and not mixing and gain >= 1.0
+        if (source_fbo is not None and source_dithered and same_size and not mixing and gain == 1.0
                 and (x, y) == (0, 0)):
             self._ctx.copy_framebuffer(framebuffer, source_fbo)
             return
         # an already dithered source keeps its dither through a plain upscale
-        dither = not (source_dithered and not mixing and gain >= 1.0)
+        dither = not (source_dithered and not mixing and gain == 1.0)
         prog, vao = self._program(0 if same_size else FILTERS[self.upscale], mixing, dither)
-        values = {"u_mix": float(progress), "u_gain": float(max(0.0, min(1.0, gain))),
+        values = {"u_mix": float(progress), "u_gain": float(max(0.0, min(2.0, gain))),
                   "u_jitter": dither_jitter(frame), "u_origin": (int(x), int(y))}
         for name, value in values.items():
             if name in prog:  # optimized away in some variants

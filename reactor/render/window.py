@@ -118,6 +118,11 @@ class Window:
         self._glfw.set_window_should_close(self._win, True)
 
     @property
+    def screen(self):
+        """The framebuffer the frame is drawn into (the window's default framebuffer)."""
+        return self.ctx.screen
+
+    @property
     def framebuffer_size(self) -> tuple[int, int]:
         """Drawable size in pixels (0 x 0 while minimised)."""
         w, h = self._glfw.get_framebuffer_size(self._win)
