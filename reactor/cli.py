@@ -125,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument("--no-hud", action="store_true", help="start with the HUD hidden (H shows it)")
     lv.add_argument("--no-watch", action="store_true", help="no hot reload of shaders and presets")
     lv.add_argument("--keys", action="store_true", help="print the key map and exit")
+    for module in _surface_modules():  # MIDI, OSC, ...: each adds its own flags
+        module.add_arguments(lv)
 
     dv = sub.add_parser("devices", help="list sound inputs and outputs (for live --mic)")
     dv.add_argument("--json", action="store_true", help="machine-readable list")
@@ -326,7 +328,20 @@ def _cmd_live(args) -> int:
                           fade_s=args.fade, quantize=args.quantize, safe_preset=args.safe_preset, mic=mic,
                           hud=not args.no_hud, watch=not args.no_watch, upscale=args.upscale,
                           transition_path=args.transition)
-    return run_live(options, spec)
+    surfaces = [surface for module in _surface_modules() for surface in module.surfaces_from_args(args)]
+    return run_live(options, spec, surfaces=surfaces)
+
+
+SURFACE_MODULES: tuple[str, ...] = ()
+"""Modules that give ``reactor live`` control surfaces: each has ``add_arguments(parser)`` and
+``surfaces_from_args(args) -> list`` (``reactor.control.actions.Surface``); imported when the
+parser is built, so they import their libraries (mido, python-osc) lazily."""
+
+
+def _surface_modules():
+    import importlib
+
+    return [importlib.import_module(name) for name in SURFACE_MODULES]
 
 
 def _cmd_devices(args) -> int:

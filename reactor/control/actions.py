@@ -69,6 +69,8 @@ class Surface(Protocol):
     """A source of actions polled on the render thread once per frame.
 
     Only ``poll`` is required; the show calls the other methods when a surface has them:
+    ``attach(show)`` once after set-up (read access: the slots, the current preset's parameters;
+    change the show only through the actions ``poll`` returns),
     ``after_frame(view)`` (a :class:`FrameView` of what was just drawn), ``notices()`` (one-line
     messages for the HUD and log, e.g. "MIDI port 'nanoKONTROL2' lost, waiting for it"),
     ``stats()`` (merged into ``--stats-json``), ``tempo_sources()`` (``[(name, source)]`` for the

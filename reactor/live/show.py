@@ -186,6 +186,9 @@ class Show:
         from collections import deque
 
         self._analysis_s: deque[float] = deque(maxlen=600)
+        for surface in self.surfaces:  # read access to the show (MIDI learn needs the preset's parameters)
+            if hasattr(surface, "attach"):
+                surface.attach(self)
 
     def _load_transition(self):
         """The ISF transition of ``--transition``, or None (the plain mix); a file that fails is
