@@ -189,6 +189,8 @@ def _cmd_analyze(args) -> int:
     from reactor.analysis import report
     from reactor.analysis.offline import analyze_clip
 
+    if args.plot:
+        report.require_plotting()  # before the work, not after it
     clip, name = clip_from_args(args)
     result = analyze_clip(clip, mode="causal" if args.causal else "offline")
     if clip.repaired:

@@ -160,3 +160,15 @@ def test_odd_but_valid_audio_is_handled(tmp_path, kind):
         assert data["tempo_bpm"] == pytest.approx(120, rel=0.03), kind
     if kind == "nan":
         assert "NaN" in r.stdout or "NaN" in r.stderr
+
+
+def test_plot_without_matplotlib_fails_before_the_work_with_the_extra_named(tmp_path):
+    # matplotlib is the `plot` extra: a core install that asks for --plot is told what to install,
+    # at once, and writes nothing
+    code = ("import sys; sys.modules['matplotlib'] = None; from reactor.cli import main; "
+            f"sys.exit(main(['analyze', '--demo', '--json', {str(tmp_path / 'a.json')!r}, "
+            f"'--plot', {str(tmp_path / 'a.png')!r}]))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0
+    assert "reactor[plot]" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "a.json").exists()

@@ -77,8 +77,19 @@ def to_labels(a: Analysis) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def require_plotting() -> None:
+    """Raise a one-line ``UsageError`` when matplotlib (the ``plot`` extra) is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        from reactor.errors import UsageError
+
+        raise UsageError("--plot needs matplotlib: pip install 'reactor[plot]'") from None
+
+
 def plot(a: Analysis, samples: np.ndarray, path: str | os.PathLike) -> None:
     """PNG with waveform, onset strength and events, beats/downbeats and band envelopes."""
+    require_plotting()
     import matplotlib
 
     matplotlib.use("Agg")
