@@ -139,7 +139,7 @@ def run_show(tmp: str) -> dict:
 
     midi.ports.drain = drain_and_note
     rec = Recorder()
-    source = PacedSource(load_clip(None, demo=True, duration_s=90.0))
+    source = PacedSource(load_clip(None, demo=True, duration_s=10.0), loop=True)
     opt = LiveOptions(presets=("tunnel",), width_px=160, height_px=90, fps=60.0, frames=60 * 90, offscreen=True,
                       watch=False, hud=False)
     show = Show(opt, source, surfaces=[midi, rec])

@@ -317,3 +317,14 @@ def test_monitor_lines_name_channel_and_route_source():
     assert describe(cc(74, 12, ch=3)) == "control_change ch 3 cc 74 value 12  (cc:3:74)"
     assert describe(mido.Message("note_on", note=36, velocity=90)) == "note_on ch 1 note 36 velocity 90"
     assert describe(mido.Message("songpos", pos=8)) == "songpos pos 8"
+
+
+def test_the_readme_profile_example_loads(tmp_path):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## MIDI controllers", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    profile = load_profile(profile_file(tmp_path, example, "readme.toml"))
+    assert profile.name == "my-pads" and len(profile.maps.cc) == 3 and profile.maps.cc[1].bits == 14
+    assert profile.for_preset("tunnel").cc[-1].param == "speed"
