@@ -328,3 +328,49 @@ def test_the_readme_profile_example_loads(tmp_path):
     profile = load_profile(profile_file(tmp_path, example, "readme.toml"))
     assert profile.name == "my-pads" and len(profile.maps.cc) == 3 and profile.maps.cc[1].bits == 14
     assert profile.for_preset("tunnel").cc[-1].param == "speed"
+
+
+def test_learn_in_a_running_show_key_picks_the_target_knob_is_saved_and_drives_it(tmp_path, monkeypatch):
+    """A real offscreen show on a frame-stepped clock: key ``l`` (as an action) twice picks the
+    tunnel's second parameter, a knob moved is saved to the user's default profile and then moves
+    the parameter once it passes it; the HUD shows the learn state."""
+    from reactor.audio.clips import load_clip
+    from reactor.audio.paced import PacedSource
+    from reactor.live.hud_view import status_lines
+    from reactor.live.show import LiveOptions, Show
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    fps, frames = 30.0, 60
+    clock = SimpleNamespace(t=0.0)
+    midi, send = _ports(empty_profile())
+    seen = {}
+
+    class Script:
+        name = "script"
+        frame = 0
+
+        def poll(self, now_s):
+            self.frame += 1
+            clock.t = self.frame / fps
+            f = self.frame
+            if f == 6:
+                seen["hud"] = [text for text, _ in status_lines(show)]
+            if f == 10:
+                send(cc(20, 0))
+            if 24 <= f < 24 + 32:
+                send(cc(20, 4 * (f - 24) + 3))
+            return [Action("learn", "l", origin="key")] if f in (3, 4) else []
+
+    source = PacedSource(load_clip(None, demo=True, duration_s=frames / fps + 1), clock=lambda: clock.t)
+    opt = LiveOptions(presets=("tunnel",), width_px=64, height_px=36, fps=fps, frames=frames, offscreen=True,
+                      unpaced=True, watch=False, hud=False)
+    show = Show(opt, source, surfaces=[Script(), midi])
+    stats = show.run()
+    assert stats["errors"] == []
+    assert "MIDI learn: speed - move a control (l: next parameter)" in seen["hud"]
+    saved = tmp_path / "reactor" / "controllers" / "default.toml"
+    assert [(m.number, m.param) for m in load_profile(saved).maps.cc] == [(20, "speed")]
+    assert any(m.startswith("MIDI learn: cc 1:20 -> speed, saved to") for m in show.messages)
+    assert stats["midi_learned"] and stats["midi_profile"] == "default"
+    assert show.overrides.params["speed"] == pytest.approx(3.0 * 127 / 127)  # the knob took over, to the top
+    assert show.overrides.controls["cc:1:20"] == pytest.approx(1.0)

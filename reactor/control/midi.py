@@ -81,7 +81,7 @@ class MidiPorts:
         self._now = now_s
         self._start()
         received = self.ports.drain()
-        if not received and self.mapper.learn_target is None and not self._gliding():
+        if not received and self.mapper.learn_target is None and not self.mapper.gliding:
             return []
         perf = time.perf_counter()
         mapped = []
@@ -108,8 +108,10 @@ class MidiPorts:
                 "midi_profile": self.profile.name, "midi_learned": list(self.learned)}
 
     def hud_lines(self) -> list[str]:
-        """Lines for the HUD: the learn state, what was just learned."""
+        """Lines for the HUD: no port open yet (or any more), the learn state, what was just learned."""
         lines = []
+        if self._started and self.ports.ready.is_set() and not self.ports.open_ports():
+            lines.append(f"MIDI: waiting for {', '.join(repr(s) for s in self.ports.specs)}")
         if self.mapper.learn_target is not None:
             lines.append(f"MIDI learn: {self.mapper.learn_target} - move a control (l: next parameter)")
         if self._last_learned is not None and self._now - self._last_learned[1] < LEARNED_SHOWN_S:
@@ -167,9 +169,6 @@ class MidiPorts:
         except ReactorError as exc:  # no rtmidi, an API this build lacks: say so once, the show goes on
             self._failed = True
             self._notes.append(str(exc))
-
-    def _gliding(self) -> bool:
-        return any(st.target is not None for st in self.mapper._state.values())
 
     def _context(self) -> Context | None:
         show = self.show
@@ -240,7 +239,10 @@ def monitor(port: str = "all", *, api: str | None = None, seconds: float | None 
             count: int | None = None, out=None) -> int:
     """``reactor midi-monitor``: print each message (seconds since start, port, message) until
     ``seconds`` pass, ``count`` messages arrived, or Ctrl-C. Keeper notices print as ``# ...``."""
+    from reactor.control.midi_ports import list_ports
+
     out = out or sys.stdout
+    list_ports(api)  # no MIDI system at all: one line and exit status 2, not a silent wait
     ports = PortSet([port], api=api)
     ports.start()
     t0 = time.perf_counter()

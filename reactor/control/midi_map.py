@@ -104,6 +104,11 @@ class Mapper:
         self.profile = profile
         self._active.clear()
 
+    @property
+    def gliding(self) -> bool:
+        """Whether a smoothed mapping is still on its way (it needs polls with no messages)."""
+        return any(st.target is not None for st in self._state.values())
+
     def arm(self, param: str | None) -> None:
         """Start MIDI learn for ``param`` (None: stop)."""
         self.learn_target, self._candidate = param, None

@@ -34,6 +34,8 @@ API_ENV = "REACTOR_MIDI_API"
 INSTALL_HINT = "pip install 'reactor[live]' (mido and python-rtmidi)"
 SCAN_S = 0.5
 """How often the keeper looks for ports that vanished or came back."""
+RETRY_S = 2.0
+"""How often the keeper tries again while the MIDI system itself is unavailable."""
 CLIENT = "reactor"
 _ALSA_ADDRESS = re.compile(r"\s+\d+:\d+$")
 
@@ -116,7 +118,10 @@ class PortSet:
             return
         rtmidi = load_rtmidi()
         api = api_id(rtmidi, self.api)
-        import mido  # parses the bytes on the render thread
+        try:
+            import mido  # parses the bytes on the render thread
+        except ImportError:
+            raise MidiError(f"MIDI needs the mido package: {INSTALL_HINT}") from None
 
         self._parse = mido.Message.from_bytes
         self._thread = threading.Thread(target=self._keep, args=(rtmidi, api), name="reactor-midi-ports", daemon=True)
@@ -184,8 +189,10 @@ class PortSet:
                 names = scanner.get_ports()
                 self._update(rtmidi, api, names, opened, reopened, lost, say)
             except Exception as exc:  # the MIDI system went away (JACK stopped, no sequencer): keep trying
-                say(f"MIDI unavailable: {exc}; trying again", once=True)
+                say(f"MIDI unavailable: {str(exc).rstrip('.')}; trying again", once=True)
                 scanner = _delete(scanner)
+                if self._stop.wait(max(0.0, RETRY_S - self.scan_s)):  # each try may log in the C library
+                    break
             self.status = tuple({"name": n, "open": n in opened, "reopened": reopened.get(base_name(n), 0)}
                                 for n in sorted(set(opened) | {p["name"] for p in self.status}))
             self.ready.set()
