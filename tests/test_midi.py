@@ -374,3 +374,19 @@ def test_learn_in_a_running_show_key_picks_the_target_knob_is_saved_and_drives_i
     assert stats["midi_learned"] and stats["midi_profile"] == "default"
     assert show.overrides.params["speed"] == pytest.approx(3.0 * 127 / 127)  # the knob took over, to the top
     assert show.overrides.controls["cc:1:20"] == pytest.approx(1.0)
+
+
+def test_cli_flags_build_the_surface_with_profile_api_and_learn_target():
+    from reactor.cli import build_parser
+    from reactor.control import midi
+
+    args = build_parser().parse_args(["live", "--midi", "nano", "--midi", "pad", "--midi-profile", "generic-8x8",
+                                      "--midi-api", "jack", "--learn", "zoom"])
+    surface, = midi.surfaces_from_args(args)
+    assert surface.ports.specs == ("nano", "pad") and surface.ports.api == "jack"
+    assert surface.profile.name == "generic-8x8" and surface.mapper.learn_target == "zoom"
+    assert midi.surfaces_from_args(build_parser().parse_args(["live"])) == []
+    from reactor.errors import UsageError
+
+    with pytest.raises(UsageError, match="--midi-api"):  # an unknown API is a one-line usage error
+        build_parser().parse_args(["live", "--midi", "x", "--midi-api", "oss"])
