@@ -67,6 +67,7 @@ def test_knob_soft_takeover_then_follows_and_catches_again(tmp_path):
     for v in range(0, 128, 4):
         store.run(mapper, [cc(1, v)])
         seen.append((v, store.values.get("zoom")))
+    assert "zoom" not in mapper.waiting  # taken over: nothing to say
     before = [z for v, z in seen if v * 2 / 127 < 1.0]
     after = [(v, z) for v, z in seen if v * 2 / 127 > 1.05]
     assert set(before) == {None}, "the knob moved zoom before reaching its value"
@@ -74,8 +75,9 @@ def test_knob_soft_takeover_then_follows_and_catches_again(tmp_path):
     assert store.controls["cc:1:1"] == pytest.approx(124 / 127)  # the route source follows from the start
     # something else (a key, OSC) sets zoom to 0.4: the knob, up at the top, does nothing...
     store.values["zoom"] = 0.4
-    store.run(mapper, [cc(1, 120), cc(1, 100)])
+    store.run(mapper, [cc(1, 120), cc(1, 100)], now_s=3.0)
     assert store.values["zoom"] == 0.4
+    assert mapper.waiting["zoom"] == (pytest.approx(200 / 127), 0.4, 3.0)  # the HUD: turn down to 0.40
     # ...until it comes down past 0.4, then it leads again
     store.run(mapper, [cc(1, 10)])
     assert store.values["zoom"] == pytest.approx(20 / 127)
@@ -260,6 +262,8 @@ def test_learn_key_cycles_targets_and_saves_the_moved_control_to_the_profile(tmp
         for a in surface.poll(10.0):
             if a.name == "param":
                 store.values[a.arg] = a.value
+        if v == 0:  # below zoom's 1.0: the HUD says which way to turn
+            assert "MIDI zoom: control at 0.00, value 1.00 - turn up to take over" in surface.hud_lines()
     assert store.values["zoom"] == pytest.approx(2 * (120 << 7) / 16383)
     # learning the same control again replaces the mapping instead of adding one
     surface.mapper.arm("speed")

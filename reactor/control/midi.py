@@ -28,6 +28,8 @@ REALTIME = frozenset({"clock", "start", "stop", "continue", "songpos"})
 """Message types handed to the MIDI clock (``clock.feed``) instead of the profile."""
 LEARNED_SHOWN_S = 6.0
 """How long the HUD says what MIDI learn just mapped."""
+TAKEOVER_SHOWN_S = 2.0
+"""How long after a control last moved the HUD says it has not taken over its parameter yet."""
 
 
 class MidiPorts:
@@ -116,6 +118,10 @@ class MidiPorts:
             lines.append(f"MIDI learn: {self.mapper.learn_target} - move a control (l: next parameter)")
         if self._last_learned is not None and self._now - self._last_learned[1] < LEARNED_SHOWN_S:
             lines.append(self._last_learned[0])
+        for param, (knob, value, t) in self.mapper.waiting.items():
+            if self._now - t < TAKEOVER_SHOWN_S:  # a knob that does nothing yet: say which way
+                way = "up" if value > knob else "down"
+                lines.append(f"MIDI {param}: control at {knob:.2f}, value {value:.2f} - turn {way} to take over")
         return lines
 
     def close(self) -> None:

@@ -98,6 +98,9 @@ class Mapper:
         self._msb: dict[tuple[int, int], int] = {}
         self._candidate: dict | None = None
         self._last_now: float | None = None
+        self.waiting: dict[str, tuple[float, float, float]] = {}
+        """Soft takeover not reached yet: parameter -> (control's value, parameter's value, when)
+        (the HUD says which way to turn)."""
 
     def set_profile(self, profile: Profile) -> None:
         """Use a new (e.g. just learned) profile; controls keep their takeover state."""
@@ -210,7 +213,9 @@ class Mapper:
         if current is None and context is not None:
             current = context.current(m.param)
         if m.takeover == "soft" and current is not None and not self._takes_over(st, value, current, hi - lo, steps):
+            self.waiting[m.param] = (value, current, t)
             return
+        self.waiting.pop(m.param, None)
         if m.smoothing_s > 0.0:  # _smooth sends (and remembers) the gliding value
             st.target = value
             if st.out is None:
