@@ -209,14 +209,18 @@ class PortSet:
             lost.add(base)
             count = reopened.get(base, 0)
             say(f"MIDI port '{name}' lost; waiting for it to come back" + (f" (lost {count + 1} times)" if count else ""))
-        for index, name in enumerate(names):
+        for name in names:
             if name in opened or not self._wants(name):
                 continue
             port = None
             try:
                 port = rtmidi.MidiIn(api, name=CLIENT)
                 port.ignore_types(sysex=True, timing=False, active_sense=True)
-                port.open_port(index, name=f"in {len(opened) + 1}")
+                here = port.get_ports()  # by name in this client's own list: ports may have come and gone
+                if name not in here:
+                    _delete(port)
+                    continue
+                port.open_port(here.index(name), name=f"in {len(opened) + 1}")
                 port.set_callback(self._callback(name))
             except Exception as exc:
                 _delete(port)

@@ -177,7 +177,7 @@ def _bool(value: Any, where: str, key: str) -> bool:
 def _choice(value: Any, choices, where: str, key: str) -> str:
     if not isinstance(value, str) or value not in choices:
         hint = suggest(value, sorted(choices), listing=False) if isinstance(value, str) else ""
-        listing = "" if len(choices) > 12 else f" (allowed: {', '.join(choices)})"
+        listing = "" if hint and len(choices) > 12 else f" (allowed: {', '.join(choices)})"
         raise _fail(where, key, f"unknown value {_short(value)}{hint}{listing}")
     return value
 
