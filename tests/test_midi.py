@@ -394,3 +394,16 @@ def test_cli_flags_build_the_surface_with_profile_api_and_learn_target():
 
     with pytest.raises(UsageError, match="--midi-api"):  # an unknown API is a one-line usage error
         build_parser().parse_args(["live", "--midi", "x", "--midi-api", "oss"])
+
+
+def test_port_names_match_by_part_all_skips_reactors_own_and_alsa_addresses_are_ignored():
+    from reactor.control.midi_ports import PortSet, base_name
+
+    some = PortSet(["NANO", "pad"])
+    assert some._wants("nanoKONTROL2:nanoKONTROL2 MIDI 1 20:0") and some._wants("RtMidiOut Client:padKONTROL x")
+    assert not some._wants("Midi Through:Midi Through Port-0 14:0")
+    every = PortSet(["all"])
+    assert every._wants("Midi Through:Midi Through Port-0 14:0") and not every._wants("reactor:clock out")
+    assert base_name("nanoKONTROL2:nanoKONTROL2 MIDI 1 20:0") == base_name("nanoKONTROL2:nanoKONTROL2 MIDI 1 24:0")
+    with pytest.raises(MidiError):
+        PortSet([])
