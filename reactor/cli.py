@@ -128,8 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
     for module in _surface_modules():  # MIDI, OSC, ...: each adds its own flags
         module.add_arguments(lv)
 
-    dv = sub.add_parser("devices", help="list sound inputs and outputs (for live --mic)")
+    from reactor.control.midi_ports import API_NAMES  # names only: no MIDI library is imported
+
+    dv = sub.add_parser("devices", help="list sound inputs and outputs (for live --mic) and MIDI ports (--midi)")
     dv.add_argument("--json", action="store_true", help="machine-readable list")
+    dv.add_argument("--midi-api", choices=tuple(API_NAMES), default=None, help="MIDI system to list")
+    mm = sub.add_parser("midi-monitor", help="print incoming MIDI messages, one a line (time, port, message)")
+    mm.add_argument("port", nargs="?", default="all", metavar="PORT",
+                    help="part of an input port's name (default: every port); see 'reactor devices'")
+    mm.add_argument("--midi-api", choices=tuple(API_NAMES), default=None,
+                    help="MIDI system (default: $REACTOR_MIDI_API, else python-rtmidi's default)")
+    mm.add_argument("--seconds", type=float, default=None, metavar="S", help="stop after S seconds")
+    mm.add_argument("--count", type=int, default=None, metavar="N", help="stop after N messages")
     ck = sub.add_parser("check-shaders", help="compile and render every Shadertoy/ISF/native shader in files or folders")
     ck.add_argument("paths", nargs="+", metavar="PATH", help="shader files or folders (walked recursively)")
     ck.add_argument("--json", metavar="PATH", help="write the report as JSON ('-' for stdout)")
@@ -334,7 +344,7 @@ def _cmd_live(args) -> int:
     return run_live(options, spec, surfaces=surfaces)
 
 
-SURFACE_MODULES: tuple[str, ...] = ()
+SURFACE_MODULES: tuple[str, ...] = ("reactor.control.midi",)
 """Modules that give ``reactor live`` control surfaces: each has ``add_arguments(parser)`` and
 ``surfaces_from_args(args) -> list`` (``reactor.control.actions.Surface``); imported when the
 parser is built, so they import their libraries (mido, python-osc) lazily."""
@@ -348,15 +358,43 @@ def _surface_modules():
 
 def _cmd_devices(args) -> int:
     from reactor.audio.devices import format_devices, list_devices
+    from reactor.control.midi_ports import list_ports
 
-    rows = list_devices()  # MIDI ports will join this list with kind "midi"
-    print(json.dumps(rows, indent=1) if args.json else format_devices(rows))
+    rows = list_devices()
+    try:
+        midi, midi_error = list_ports(args.midi_api), None
+    except ReactorError as exc:  # no MIDI library or system: the sound devices are still worth listing
+        midi, midi_error = [], str(exc)
+    if args.json:
+        print(json.dumps(rows + midi, indent=1))
+        return 0
+    print(format_devices(rows))
+    print(f"\nMIDI: {midi_error}" if midi_error else _format_midi(midi))
     return 0
+
+
+def _format_midi(rows: list[dict]) -> str:
+    if not rows:
+        return "\nno MIDI ports found"
+    lines = [f"\nMIDI ({rows[0]['hostapi']}):", f"  {'in':>3} {'out':>3}  name"]
+    lines += [f"  {'x' if r['inputs'] else '':>3} {'x' if r['outputs'] else '':>3}  {r['name']}" for r in rows]
+    lines.append("in: reactor live --midi NAME reads it (any part of the name)")
+    return "\n".join(lines)
+
+
+def _cmd_midi_monitor(args) -> int:
+    from reactor.control.midi import monitor
+
+    if args.count is not None and args.count < 1:
+        raise UsageError(f"--count must be >= 1, got {args.count}")
+    if args.seconds is not None and args.seconds <= 0:
+        raise UsageError(f"--seconds must be positive, got {args.seconds:g}")
+    return monitor(args.port, api=args.midi_api, seconds=args.seconds, count=args.count)
 
 
 _COMMANDS = {"analyze": _cmd_analyze, "render": _cmd_render, "presets": _cmd_presets, "scenes": _cmd_scenes,
              "batch": _cmd_batch, "devices": _cmd_devices, "live": _cmd_live,
-             "check-shaders": _cmd_check_shaders}
+             "check-shaders": _cmd_check_shaders, "midi-monitor": _cmd_midi_monitor}
 
 
 if __name__ == "__main__":  # pragma: no cover

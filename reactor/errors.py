@@ -35,3 +35,8 @@ class OutputError(ReactorError):
 
 class AudioDeviceError(ReactorError):
     """A sound device that cannot be found or opened, or a missing sound library."""
+
+
+class MidiError(ReactorError):
+    """A MIDI controller profile that does not match its schema (message names file and key),
+    or a MIDI library or API that cannot be used."""

@@ -6,8 +6,9 @@ reactor (a wheel, ``pip install``, pipx, a container image) uses its own copy wh
 
 Search order for a name (the first match wins, so a user file can shadow a built-in one):
 
-1. the folders in ``$REACTOR_PRESETS`` / ``$REACTOR_SHADERS`` (``os.pathsep``-separated),
-2. the user folders ``$XDG_CONFIG_HOME/reactor/presets`` and ``.../shaders``
+1. the folders in ``$REACTOR_PRESETS`` / ``$REACTOR_SHADERS`` / ``$REACTOR_CONTROLLERS``
+   (``os.pathsep``-separated),
+2. the user folders ``$XDG_CONFIG_HOME/reactor/presets``, ``.../shaders`` and ``.../controllers``
    (``~/.config/reactor/...`` when ``XDG_CONFIG_HOME`` is unset),
 3. the built-in folders.
 
@@ -25,11 +26,13 @@ from pathlib import Path
 
 from reactor.errors import ReactorError
 
-__all__ = ["DataDir", "builtin_dir", "user_config_dir", "preset_dirs", "shader_dirs",
+__all__ = ["DataDir", "builtin_dir", "user_config_dir", "preset_dirs", "shader_dirs", "controller_dirs",
            "scene_folders", "include_dirs", "origin_of"]
 
 PRESETS_ENV = "REACTOR_PRESETS"
 SHADERS_ENV = "REACTOR_SHADERS"
+CONTROLLERS_ENV = "REACTOR_CONTROLLERS"
+KINDS = ("presets", "shaders", "controllers")
 BUILTIN = "built-in"
 USER = "user"
 
@@ -47,7 +50,7 @@ class DataDir:
 
 
 def builtin_dir(kind: str) -> Path:
-    """The built-in ``"presets"`` or ``"shaders"`` folder of the imported reactor.
+    """The built-in ``"presets"``, ``"shaders"`` or ``"controllers"`` (MIDI profiles) folder.
 
     An installed package holds it as ``reactor/_data/<kind>``. In a source tree (editable install
     or ``PYTHONPATH``) the folder is the checkout's top-level ``<kind>/``, which ``pyproject.toml``
@@ -60,8 +63,8 @@ def builtin_dir(kind: str) -> Path:
     ReactorError
         When the installed package lacks its data (a broken or hand-copied install).
     """
-    if kind not in ("presets", "shaders"):
-        raise ValueError(f"kind must be 'presets' or 'shaders', got {kind!r}")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     anchor = Path(str(importlib.resources.files("reactor._data")))
     inside = anchor / kind
     if inside.is_dir():
@@ -94,6 +97,13 @@ def shader_dirs() -> list[DataDir]:
     """Shader folders in search order: ``$REACTOR_SHADERS``, the user folder, the built-ins."""
     return [*_env_dirs(SHADERS_ENV), DataDir(user_config_dir() / "shaders", USER),
             DataDir(builtin_dir("shaders"), BUILTIN)]
+
+
+def controller_dirs() -> list[DataDir]:
+    """MIDI controller profile folders in search order: ``$REACTOR_CONTROLLERS``, the user folder
+    (``.../reactor/controllers``, where MIDI learn saves), the built-ins."""
+    return [*_env_dirs(CONTROLLERS_ENV), DataDir(user_config_dir() / "controllers", USER),
+            DataDir(builtin_dir("controllers"), BUILTIN)]
 
 
 def scene_folders() -> list[DataDir]:

@@ -19,7 +19,7 @@ from reactor.render.programs import build_source
 from reactor.render.scenes import list_scenes, load_scene
 
 ROOT = Path(reactor.__file__).resolve().parents[1]
-LIVE_ONLY = ("sounddevice", "glfw", "mido", "rtmidi", "jack")
+LIVE_ONLY = ("sounddevice", "glfw", "mido", "rtmidi", "jack", "tomlkit")
 
 PRESET = """
 description = "{description}"

@@ -30,7 +30,7 @@ from reactor.presets import list_presets
 ROOT = Path(reactor.__file__).resolve().parents[1]
 RENDER = ["render", "--demo", "--duration", "2", "--size", "320x180", "--no-progress"]
 LIVE_ONLY = ("sounddevice", "glfw", "mido", "rtmidi")
-MAX_WHEEL_BYTES = 1_000_000  # code, presets and shaders: about 160 kB today
+MAX_WHEEL_BYTES = 1_000_000  # code, presets, shaders and controller profiles: about 160 kB today
 # Lines a build prints that are about this machine, not about our metadata.
 NOT_OURS = re.compile(r"byte-compiling is disabled|Location 'file:")
 
@@ -83,7 +83,7 @@ def test_build_prints_no_warnings_about_our_metadata(dist) -> None:
 
 def test_the_wheel_holds_the_package_presets_and_shaders_and_nothing_else(dist) -> None:
     names = set(zipfile.ZipFile(dist["wheel"]).namelist())
-    wanted = {f"reactor/_data/{rel.as_posix()}" for rel in dist["files"] if rel.parts[0] in ("presets", "shaders")}
+    wanted = {f"reactor/_data/{rel.as_posix()}" for rel in dist["files"] if rel.parts[0] in ("presets", "shaders", "controllers")}
     wanted |= {rel.as_posix() for rel in dist["files"] if rel.parts[0] == "reactor" and rel.suffix in (".py", ".npz")}
     assert wanted - names == set(), "pyproject.toml does not ship these files"
     payload = {n for n in names if ".dist-info/" not in n}

@@ -1,6 +1,7 @@
-"""Anchor package for the built-in data: ``reactor/_data/presets`` and ``reactor/_data/shaders``.
+"""Anchor package for the built-in data: ``reactor/_data/presets``, ``reactor/_data/shaders`` and
+``reactor/_data/controllers`` (MIDI controller profiles).
 
-The repository keeps these folders at its top level (``presets/``, ``shaders/``), where people
+The repository keeps these folders at its top level (``presets/``, ``shaders/``, ``controllers/``), where people
 browse and edit them. ``pyproject.toml`` maps them into this package
 (``[tool.setuptools.package-dir]``), so a wheel, a build from the sdist or any ``pip install``
 carries them here. ``reactor.resources.builtin_dir`` locates this package with

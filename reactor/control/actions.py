@@ -33,6 +33,7 @@ Actions (``name``: ``arg`` / ``value``):
 ``param_clear``      ``arg``: parameter name, back to the preset's default
 ``control``          ``arg``: route source (``cc:1:74``, ``ctl:name``); ``value`` 0..1
 ``scale_down``/``scale_up``/``scale_auto``  render scale, as keys
+``learn``            MIDI learn: the surfaces with a ``learn(action)`` method pick the next target
 ===================  ========================================================================
 """
 
@@ -59,7 +60,7 @@ ACTIONS = frozenset({
     "next", "previous", "slot", "preset", "cut", "fade_length", "fade_shorter", "fade_longer", "quantize",
     "tap", "untap", "nudge_earlier", "nudge_later", "nudge", "freeze", "freeze_on", "blackout",
     "blackout_on", "hud", "help", "record", "fullscreen", "panic", "quit", "flash", "trigger", "param",
-    "param_clear", "control", "scale_down", "scale_up", "scale_auto",
+    "param_clear", "control", "scale_down", "scale_up", "scale_auto", "learn",
 })
 """Every action name ``Show.perform`` knows (profiles and OSC addresses are validated against it)."""
 
@@ -74,7 +75,8 @@ class Surface(Protocol):
     ``after_frame(view)`` (a :class:`FrameView` of what was just drawn), ``notices()`` (one-line
     messages for the HUD and log, e.g. "MIDI port 'nanoKONTROL2' lost, waiting for it"),
     ``stats()`` (merged into ``--stats-json``), ``tempo_sources()`` (``[(name, source)]`` for the
-    :class:`TempoArbiter`, highest priority first) and ``close()``.
+    :class:`TempoArbiter`, highest priority first), ``hud_lines()`` (status lines for the HUD, such
+    as the MIDI learn state), ``learn(action)`` (the ``learn`` action) and ``close()``.
     """
 
     name: str

@@ -34,6 +34,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding(("-",), "scale_down", "lower render scale"),
     Binding(("=", "+"), "scale_up", "raise render scale"),
     Binding(("a",), "scale_auto", "automatic render scale on / off"),
+    Binding(("l",), "learn", "MIDI learn: next parameter of this preset, then move a control (after the last: off)"),
     Binding(("f11", "alt+enter"), "fullscreen", "fullscreen on / off"),
     Binding(("escape",), "panic", "panic: safe preset, no blackout / freeze / overrides"),
     Binding(("ctrl+q",), "quit", "quit"),

@@ -50,6 +50,8 @@ def status_lines(show) -> list[tuple[str, tuple]]:
     ]
     if flags:
         lines.append(("  ".join(flags), WARN))
+    for surface in show.surfaces:  # e.g. the MIDI learn state
+        lines.extend((text, ACCENT) for text in getattr(surface, "hud_lines", lambda: [])())
     return lines
 
 

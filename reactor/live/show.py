@@ -623,6 +623,12 @@ class Show:
             self.panic()
         elif name == "quit":
             self._want_quit = True
+        elif name == "learn":  # MIDI learn lives in the surfaces that can learn
+            learners = [s for s in self.surfaces if hasattr(s, "learn")]
+            for surface in learners:
+                surface.learn(action)
+            if not learners:
+                self.report("MIDI learn needs a MIDI input (--midi NAME)", error=False)
         else:
             self.report(f"{action.origin or 'control'}: unknown action {name!r}", error=False)
 
