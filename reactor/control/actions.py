@@ -82,7 +82,11 @@ class Surface(Protocol):
     name: str
 
     def poll(self, now_s: float) -> Iterable[Action]:
-        """Actions that arrived since the last frame (never blocks)."""
+        """Actions that arrived since the last frame (never blocks).
+
+        ``now_s``: what the listener hears now, on the engine clock (the frame being drawn
+        shows a little later than this: ``Show.lead_s``). Stamp arrivals from it: an event
+        that came ``d`` seconds ago happened at ``now_s - d``."""
         ...
 
 

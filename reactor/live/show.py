@@ -94,7 +94,7 @@ class Show:
         self._gain = 1.0
         self._flash = 0.0
         self._want_quit = False
-        self._now = self._clock_s = 0.0
+        self._now = self._clock_s = self._heard_s = 0.0
         self.trace: list[tuple[float, float, float]] = []
         self.recorder = None
         self.rec_stats: list[dict] = []
@@ -289,11 +289,12 @@ class Show:
     def _frame(self) -> None:
         """One frame; nothing escapes (see the module docstring)."""
         try:
-            for key in self.window.poll():
-                self._key(key)
-            self._poll_surfaces()
             samples, clock_s = self.source.poll()
             self._clock_s = clock_s
+            self._heard_s = clock_s - self._input_latency_s()
+            for key in self.window.poll():  # taps, MIDI ticks, OSC: stamped on the heard clock
+                self._key(key)
+            self._poll_surfaces()
             for m in self.source.messages():
                 self.report(m, error=False)
             self._reloads()
@@ -351,10 +352,13 @@ class Show:
         too (the sound was heard that long before the clock says).
         """
         lead = self._last_work_s + (0.0 if self.pacer.self_paced else self.period_s)
-        if self.opt.mic:
-            st = self.source.stats()
-            lead += (st.get("input_latency_ms") or 0.0) / 1000.0
-        return min(lead, 0.25)
+        return min(lead + self._input_latency_s(), 0.25)
+
+    def _input_latency_s(self) -> float:
+        """A mic's clock is its capture position: the room heard the sound this much earlier."""
+        if not self.opt.mic:
+            return 0.0
+        return (self.source.stats().get("input_latency_ms") or 0.0) / 1000.0
 
     def _adapt_scale(self, dt_s: float) -> None:
         if self.autoscale is None:
@@ -498,7 +502,7 @@ class Show:
     def _poll_surfaces(self) -> None:
         for surface in self.surfaces:
             try:
-                for action in surface.poll(self._now):
+                for action in surface.poll(self._heard_s):
                     self.perform(action)
                 for m in getattr(surface, "notices", lambda: [])():
                     self.report(m, error=False)
@@ -571,7 +575,7 @@ class Show:
             else:
                 seq.cycle_quantize()
         elif name == "tap":
-            self.tap.tap(self._now if action.time_s is None else action.time_s)
+            self.tap.tap(self._heard_s if action.time_s is None else action.time_s)
         elif name == "untap":
             self.tap.reset()
         elif name == "nudge_earlier":
