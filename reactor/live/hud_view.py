@@ -40,7 +40,7 @@ def status_lines(show) -> list[tuple[str, tuple]]:
         (f"{cur} ({seq.current + 1}/{len(show.slots)}){fade}", WHITE),
         (f"{rec['fps']:.1f} fps  frame {rec['frame_ms']:.1f} ms (p99 {rec['frame_ms_p99']:.0f})  "
          f"work {rec['work_ms']:.1f} ms  late {show.stats.late_frames}  scale {scale}  {show.pacer.mode}", DIM),
-        (f"{f.get('tempo_bpm', 0.0):.1f} BPM ({show.arbiter.leader})  conf {f.get('tempo_confidence', 0.0):.2f}{tap}  "
+        (f"{f.get('tempo_bpm', 0.0):.1f} BPM  from {show.arbiter.label}  conf {f.get('tempo_confidence', 0.0):.2f}{tap}  "
          f"nudge {1e3 * show.nudge_s:+.0f} ms", DIM),
         (f"latency in {_ms(src.get('input_latency_ms'))}  analysis {show.engine.analysis_s * 1e3:.1f} ms  "
          f"frame {show._last_work_s * 1e3:.0f} ms  "
