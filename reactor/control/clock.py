@@ -37,6 +37,8 @@ WINDOW_TICKS = 96
 """Ticks in the fit by default: four beats (1.9 s at 123 BPM)."""
 STEP_S = 0.004
 """A tick this far off the fitted line (three in a row, same side) means the tempo changed."""
+GAP_PERIODS = 2.5
+"""A gap of more than this many tick periods breaks the line: the fit starts again from the new ticks."""
 TIMEOUT_S = 0.5
 """No tick for this long: the clock counts as stopped."""
 
@@ -119,9 +121,15 @@ class MidiClockIn:
 
     def _tick(self, t: float) -> None:
         self.ticks_seen += 1
-        if self._last_tick_s is not None and t - self._last_tick_s > self.timeout_s:
-            self._ticks.clear()  # a silent spell: the old ticks no longer fit the line
-            self._fit = None
+        if self._dirty:  # the line through the ticks so far, to judge this one against
+            self._refit()
+        if self._last_tick_s is not None:
+            gap = t - self._last_tick_s
+            if gap > self.timeout_s or (self._period_s is not None and gap > GAP_PERIODS * self._period_s):
+                # the clock paused (a stop, a cable): the old ticks no longer fit the line; the
+                # last period stands in until the new ticks give their own
+                self._ticks.clear()
+                self._fit = None
         if self._lost:
             self._lost = False
             self._notices.append("MIDI clock back")
