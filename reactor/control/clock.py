@@ -8,7 +8,7 @@ callback only queues), so there is no locking.
 How the clock is read:
 
 - every tick gets an index (24 per beat); a least-squares line ``t = a + period * index`` over the
-  recent ticks (``window_ticks``, 4 beats by default) averages out the arrival jitter of USB and
+  recent ticks (``window_ticks``, 8 beats by default) averages out the arrival jitter of USB and
   JACK MIDI, so the tempo is ``60 / (24 * period)`` and the beat position at any time is
   ``(t - a) / period / 24``;
 - a tempo change is seen as three ticks in a row off the line the same way by more than
@@ -33,12 +33,14 @@ PPQN = 24
 """MIDI clock ticks per quarter note (beat)."""
 SIXTEENTH_TICKS = 6
 """Ticks per MIDI beat of a song position pointer (a sixteenth note)."""
-WINDOW_TICKS = 96
-"""Ticks in the fit by default: four beats (1.9 s at 123 BPM)."""
+WINDOW_TICKS = 192
+"""Ticks in the fit by default: eight beats (3.9 s at 123 BPM); a tempo change restarts it (``STEP_S``)."""
 STEP_S = 0.004
 """A tick this far off the fitted line (three in a row, same side) means the tempo changed."""
 GAP_PERIODS = 2.5
 """A gap of more than this many tick periods breaks the line: the fit starts again from the new ticks."""
+FORGET_S = 10.0
+"""After a pause this long the old ticks are forgotten (the tempo may well have changed)."""
 TIMEOUT_S = 0.5
 """No tick for this long: the clock counts as stopped."""
 
@@ -74,7 +76,8 @@ class MidiClockIn:
         self.timeout_s = float(timeout_s)
         self.latency_s = float(latency_s)
         self.free_running = bool(free_running)
-        self._ticks: deque[tuple[int, float]] = deque(maxlen=int(window_ticks))
+        self._ticks: deque[tuple[int, int, float]] = deque(maxlen=int(window_ticks))  # (run, index, time)
+        self._run = 0                 # ticks after a pause start a new run: one slope, an offset per run
         self._next_index = 0          # index the next tick will get
         self._resume_index = 0        # where ``continue`` resumes (set by stop and songpos)
         self.state = "idle"           # idle | free | running | stopped
@@ -97,8 +100,10 @@ class MidiClockIn:
             self._tick(t)
         elif kind == "start":
             self._transport(0, "running")
+            self._alive(t)
         elif kind == "continue":
             self._transport(self._resume_index, "running")
+            self._alive(t)
         elif kind == "stop":
             if self.state in ("running", "free"):
                 self._resume_index = self._next_index
@@ -112,12 +117,19 @@ class MidiClockIn:
         # the ticks already seen stay in the fit, renumbered so the next one gets ``next_index``:
         # a clock that ran while stopped is locked from the first tick after start
         shift = next_index - self._next_index
-        self._ticks = deque(((i + shift, t) for i, t in self._ticks), maxlen=self._ticks.maxlen)
+        self._ticks = deque(((r, i + shift, t) for r, i, t in self._ticks), maxlen=self._ticks.maxlen)
         if self._fit is not None:
             a, period = self._fit
             self._fit = (a - shift * period, period)
         self._next_index = next_index
         self.state = state
+
+    def _alive(self, t: float) -> None:
+        # start/continue say the clock is there: its first tick follows (no "lost" before it)
+        if self._last_tick_s is not None and t > self._last_tick_s:
+            if self._period_s is not None and t - self._last_tick_s > GAP_PERIODS * self._period_s:
+                self._run += 1
+            self._last_tick_s = t
 
     def _tick(self, t: float) -> None:
         self.ticks_seen += 1
@@ -125,11 +137,12 @@ class MidiClockIn:
             self._refit()
         if self._last_tick_s is not None:
             gap = t - self._last_tick_s
-            if gap > self.timeout_s or (self._period_s is not None and gap > GAP_PERIODS * self._period_s):
-                # the clock paused (a stop, a cable): the old ticks no longer fit the line; the
-                # last period stands in until the new ticks give their own
+            if gap > FORGET_S:
                 self._ticks.clear()
-                self._fit = None
+            elif gap > self.timeout_s or (self._period_s is not None and gap > GAP_PERIODS * self._period_s):
+                # the clock paused (a stop, a cable): the new ticks are a new run, on their own
+                # offset but with the same period, so the tempo stays known from the first one
+                self._run += 1
         if self._lost:
             self._lost = False
             self._notices.append("MIDI clock back")
@@ -144,38 +157,37 @@ class MidiClockIn:
             side = (residual > STEP_S) - (residual < -STEP_S)
             self._off = self._off + side if side and self._off * side > 0 else side
             if abs(self._off) >= 3:  # a new tempo: keep the ticks that show it
-                keep = list(self._ticks)[-2:]
+                keep = [tick for tick in list(self._ticks)[-2:] if tick[0] == self._run]
                 self._ticks.clear()
                 self._ticks.extend(keep)
                 self._off = 0
                 self.tempo_changes += 1
-        self._ticks.append((index, t))
+        self._ticks.append((self._run, index, t))
         self._dirty = True
 
     def _refit(self) -> None:
+        """Least squares over the ticks: one period for every run, the offset of the latest run."""
         self._dirty = False
-        n = len(self._ticks)
-        if n < 2:
-            if n == 1 and self._period_s is not None:
-                i, t = self._ticks[0]
-                self._fit = (t - self._period_s * i, self._period_s)
+        runs: dict[int, list[float]] = {}
+        for r, i, t in self._ticks:
+            acc = runs.get(r)
+            if acc is None:  # sums relative to the run's first tick (precision)
+                acc = runs[r] = [0.0, 0.0, 0.0, 0.0, 0.0, float(i), t]
+            x, y = i - acc[5], t - acc[6]
+            acc[0] += 1.0
+            acc[1] += x
+            acc[2] += y
+            acc[3] += x * x
+            acc[4] += x * y
+        if not runs:
             return
-        i0 = self._ticks[0][0]
-        t0 = self._ticks[0][1]
-        si = st = sii = sit = 0.0
-        for i, t in self._ticks:
-            x, y = float(i - i0), t - t0
-            si += x
-            st += y
-            sii += x * x
-            sit += x * y
-        var = sii - si * si / n
-        if var <= 0.0:
+        sxx = sum(a[3] - a[1] * a[1] / a[0] for a in runs.values())
+        sxy = sum(a[4] - a[1] * a[2] / a[0] for a in runs.values())
+        period = sxy / sxx if sxx > 0.0 else self._period_s
+        if period is None or not 60.0 / (PPQN * 400.0) < period < 60.0 / (PPQN * 10.0):  # 10..400 BPM
             return
-        period = (sit - si * st / n) / var
-        if not 60.0 / (PPQN * 400.0) < period < 60.0 / (PPQN * 10.0):  # 10..400 BPM, else noise
-            return
-        a = t0 + (st - period * si) / n - period * i0
+        last = runs[max(runs)]
+        a = last[6] + last[2] / last[0] - period * (last[5] + last[1] / last[0])
         self._fit = (a, period)
         self._period_s = period
 

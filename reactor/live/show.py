@@ -757,7 +757,8 @@ class Show:
             "events": list(self.events),
             "errors": list(self.errors),
         })
-        for surface in self.surfaces:
+        sources = [s for n, s in getattr(getattr(self, "arbiter", None), "sources", ()) if n != "tap"]
+        for surface in self.surfaces + [s for s in sources if s not in self.surfaces]:  # a MIDI clock's state
             if hasattr(surface, "stats"):
                 try:
                     out.update(surface.stats())

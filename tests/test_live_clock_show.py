@@ -1,0 +1,107 @@
+"""A MIDI clock leads a real show loop, and the detector takes over when it stops.
+
+The show runs offscreen on a frame-stepped clock (30 fps, no waiting); a surface stands in for
+the MIDI port (which hands ``clock``/``start``/``stop``/``continue`` messages with their arrival
+times to ``MidiClockIn.feed``) and feeds ticks at 123 BPM with +-2 ms arrival jitter up to each
+frame's time. What a user sees: the HUD's tempo line names the leader, the stats say
+``tempo_source``, and the picture's beat is on the clock's beat.
+"""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+import numpy as np
+
+from reactor.control.clock import PPQN, MidiClockIn
+from tests import signals
+
+FPS = 20.0
+BPM = 123.0
+START_S, STOP_S, CONTINUE_S, SILENT_S = 0.2, 2.6, 3.2, 4.2
+
+
+class ClockPort:
+    """Feeds a MIDI clock's messages to ``MidiClockIn`` as the port code does, frame by frame."""
+
+    name = "clock port"
+
+    def __init__(self, clock):
+        self.clock, self.frame, self.views, self.hud = clock, 0, [], []
+        self.midi = MidiClockIn()
+        self.show = None
+        period = 60.0 / BPM / PPQN
+        rng = random.Random(11)
+        events = [(START_S - 0.001, "start"), (STOP_S, "stop"), (CONTINUE_S - 0.001, "continue")]
+        events += [(START_S + k * period + rng.uniform(-0.002, 0.002), "clock")
+                   for k in range(int((SILENT_S - START_S) / period))
+                   if not STOP_S < START_S + k * period < CONTINUE_S - period / 2]
+        self.events = sorted(events)
+
+    def tempo_sources(self):
+        return [("midi", self.midi)]
+
+    def attach(self, show):
+        self.show = show
+
+    def poll(self, now_s):
+        self.frame += 1
+        self.clock.t = self.frame / FPS
+        while self.events and self.events[0][0] <= self.clock.t:
+            t, kind = self.events.pop(0)
+            self.midi.feed(SimpleNamespace(type=kind), t)
+        return []
+
+    def after_frame(self, view):
+        from reactor.live.hud_view import status_lines
+
+        self.views.append(view)
+        self.hud.append(next(text for text, _ in status_lines(self.show) if "BPM" in text))
+
+
+def test_midi_clock_leads_the_show_and_hands_back_to_the_detector():
+    from reactor.audio.paced import PacedSource
+    from reactor.live.show import LiveOptions, Show
+    from tests.test_live_actions import FrameClock
+
+    frames = int(4.9 * FPS)
+    clock = FrameClock()
+    port = ClockPort(clock)
+    # a 100 BPM click track: the detector's own tempo, for when the clock does not lead
+    clicks = signals.clicks(np.arange(0.1, 6.0, 0.6), duration_s=6.0, channels=2, amplitude=0.8)
+    source = PacedSource(SimpleNamespace(samples=clicks, sample_rate_hz=signals.SR), clock=clock)
+    opt = LiveOptions(presets=("scope",), width_px=192, height_px=108, fps=FPS, frames=frames, offscreen=True,
+                      unpaced=True, watch=False, hud=True)
+    show = Show(opt, source, surfaces=[port])
+    stats = show.run()
+    views = port.views
+    t = np.array([v.time_s for v in views])
+    who = [v.tempo_source for v in views]
+
+    def during(a, b):
+        return [k for k in range(len(views)) if a < t[k] < b]
+
+    # running: the clock leads at its tempo, and the picture's beat is the clock's (start = beat 0)
+    running = during(START_S + 0.6, STOP_S) + during(CONTINUE_S + 0.1, SILENT_S)
+    assert all(who[k] == "midi" for k in running)
+    settled = during(START_S + 1.9, STOP_S) + during(CONTINUE_S + 0.1, SILENT_S)  # 4 beats of ticks
+    assert all(abs(views[k].scalars["tempo_bpm"] - BPM) < 0.1 for k in settled)
+    beat_s = 60.0 / BPM
+    first = during(START_S + 0.6, STOP_S)
+    pos = np.array([views[k].scalars["beat_count"] + views[k].scalars["beat_phase"] for k in first])
+    err_ms = 1e3 * (pos - (t[first] - START_S) / beat_s) * beat_s
+    assert np.max(np.abs(err_ms)) < 3.0
+    assert all("from MIDI clock" in port.hud[k] for k in running)
+    # stop: the detector leads at once; continue: the clock again, from where it stopped
+    assert all(who[k] == "detector" for k in during(STOP_S + 0.05, CONTINUE_S - 0.05))
+    assert all("from detector" in port.hud[k] for k in during(STOP_S + 0.05, CONTINUE_S - 0.05))
+    resumed = during(CONTINUE_S + 0.1, SILENT_S)[0]
+    stopped_at = (STOP_S - START_S) / beat_s
+    resumed_pos = views[resumed].scalars["beat_count"] + views[resumed].scalars["beat_phase"]
+    assert abs(resumed_pos - (stopped_at + (t[resumed] - CONTINUE_S) / beat_s)) < 0.05
+    assert not any("MIDI clock lost" in m for m in show.messages[:-1])  # a stop is not a lost clock
+    # the clock stops arriving: half a second later the detector leads, and the HUD says so
+    assert all(who[k] == "detector" for k in during(SILENT_S + 0.55, 99.0))
+    assert stats["tempo_source"] == "detector" and stats["midi_clock_state"] == "lost"
+    assert any("MIDI clock lost" in m for m in show.messages)
