@@ -219,3 +219,18 @@ def test_clock_out_thread_sends_ticks_on_time_with_start_on_a_downbeat():
         assert count % 4 == 0 and phase < 0.05
     st = out.stats()
     assert st["midi_clock_out_ticks"] == len(clocks) and st["midi_clock_out_late_ms_p50"] < 5.0
+
+
+def test_cli_tempo_source_link_needs_link(capsys):
+    from reactor import cli
+
+    assert cli.main(["live", "--tempo-source", "link", "--frames", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--tempo-source link needs --link" in err
+    args = cli.build_parser().parse_args(["live", "--link", "--tempo-source", "link", "--midi-clock-out", "lights"])
+    from reactor.control import clock_out, link
+
+    (session,) = link.surfaces_from_args(args)
+    (out,) = clock_out.surfaces_from_args(args)
+    assert session.always and session.link is None  # joins only when the show attaches it
+    assert out.port_name == "lights" and out._thread is None
