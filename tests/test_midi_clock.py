@@ -234,3 +234,21 @@ def test_cli_tempo_source_link_needs_link(capsys):
     (out,) = clock_out.surfaces_from_args(args)
     assert session.always and session.link is None  # joins only when the show attaches it
     assert out.port_name == "lights" and out._thread is None
+
+
+def test_a_burst_of_late_ticks_does_not_move_the_tempo():
+    clock = MidiClockIn()
+    clock.feed(msg("start"), 0.0)
+    bpm = 123.0
+    period = 60.0 / bpm / PPQN
+    end = ticks(clock, bpm=bpm, start_s=0.0, n=PPQN * 8)
+    # the sender stalls for 45 ms: four ticks arrive at once, then the clock goes on
+    first = PPQN * 8
+    for k in range(first, first + 4):
+        clock.feed(msg("clock"), first * period + 0.045)
+    ticks(clock, bpm=bpm, start_s=0.0, first_index=first + 4, n=PPQN * 2, seed=9)
+    assert clock.tempo_changes == 0 and abs(clock.bpm - bpm) < 0.1
+    t = (first + 4 + PPQN * 2 - 0.5) * period
+    s = clock.sample(t)
+    assert abs((s[2] + s[1]) - t / (60.0 / bpm)) * 60.0 / bpm < 0.002
+    assert end < t

@@ -12,7 +12,9 @@ How the clock is read:
   JACK MIDI, so the tempo is ``60 / (24 * period)`` and the beat position at any time is
   ``(t - a) / period / 24``;
 - a tempo change is seen as three ticks in a row off the line the same way by more than
-  ``step_s``: the older ticks are dropped and the line follows within a few ticks;
+  ``STEP_S``, none coming back toward it (as a burst of late ticks does), or the clock's phase
+  jumped (a master that restarts its clock on start):
+  the older ticks are dropped and the line follows within a few ticks;
 - ``start``: the next tick is beat 0 of bar 1; ``songpos`` (in sixteenths) sets where the next
   ``continue`` resumes; ``stop`` keeps the position for ``continue`` and gives no opinion (the
   arbiter falls back to the detector), as does a clock that has sent no tick for ``timeout_s``;
@@ -37,8 +39,9 @@ WINDOW_TICKS = 192
 """Ticks in the fit by default: eight beats (3.9 s at 123 BPM); a tempo change restarts it (``STEP_S``)."""
 STEP_S = 0.004
 """A tick this far off the fitted line (three in a row, same side) means the tempo changed."""
-GAP_PERIODS = 2.5
-"""A gap of more than this many tick periods breaks the line: the fit starts again from the new ticks."""
+GAP_PERIODS = 8.0
+"""A gap of more than this many tick periods without ``continue`` breaks the line (a clock that
+paused): the new ticks get their own offset (start and continue after a pause always do)."""
 FORGET_S = 10.0
 """After a pause this long the old ticks are forgotten (the tempo may well have changed)."""
 TIMEOUT_S = 0.5
@@ -84,7 +87,7 @@ class MidiClockIn:
         self._last_tick_s: float | None = None
         self._fit: tuple[float, float] | None = None  # (a, period): t = a + period * index
         self._dirty = False
-        self._off = 0                 # signed run of ticks off the line
+        self._off: list[float] = []   # residuals of the ticks off the line, same side, not coming back
         self._period_s: float | None = None
         self._lost = False
         self._notices: list[str] = []
@@ -127,7 +130,7 @@ class MidiClockIn:
     def _alive(self, t: float) -> None:
         # start/continue say the clock is there: its first tick follows (no "lost" before it)
         if self._last_tick_s is not None and t > self._last_tick_s:
-            if self._period_s is not None and t - self._last_tick_s > GAP_PERIODS * self._period_s:
+            if self._period_s is not None and t - self._last_tick_s > 2.0 * self._period_s:
                 self._run += 1
             self._last_tick_s = t
 
@@ -154,13 +157,21 @@ class MidiClockIn:
         if self._fit is not None and len(self._ticks) >= PPQN:
             a, period = self._fit
             residual = t - (a + period * index)
-            side = (residual > STEP_S) - (residual < -STEP_S)
-            self._off = self._off + side if side and self._off * side > 0 else side
-            if abs(self._off) >= 3:  # a new tempo: keep the ticks that show it
+            # a new tempo moves the ticks off the line further and further, a clock restarted
+            # with a new phase keeps them off by the same amount; a burst of late ticks (a busy
+            # sender, a stalled USB poll) comes back toward it by a tick period each
+            off = self._off
+            if abs(residual) <= STEP_S:
+                off.clear()
+            elif off and residual * off[-1] > 0 and abs(residual) > abs(off[-1]) - STEP_S:
+                off.append(residual)
+            else:
+                off[:] = [residual]
+            if len(off) >= 3:  # a new tempo: keep the ticks that show it
                 keep = [tick for tick in list(self._ticks)[-2:] if tick[0] == self._run]
                 self._ticks.clear()
                 self._ticks.extend(keep)
-                self._off = 0
+                off.clear()
                 self.tempo_changes += 1
         self._ticks.append((self._run, index, t))
         self._dirty = True

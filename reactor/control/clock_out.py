@@ -29,6 +29,8 @@ PULL = 0.1
 """Fraction of the phase error corrected per frame (a time constant of ~10 frames)."""
 JUMP_BEATS = 0.125
 """A phase error beyond this (beats) moves the out grid at once."""
+REALTIME_PRIORITY = 20
+"""The sender thread's real-time priority where it may have one (JACK's own threads use 10..70)."""
 RETRY_S = 2.0
 """How often a missing or lost output port is tried again."""
 
@@ -119,6 +121,7 @@ class MidiClockOut:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.ticks_sent = 0
+        self.realtime: bool | None = None  # whether the sender thread got real-time scheduling
         self.starts_sent = 0
         self.late_s: list[float] = []  # per tick: sent - scheduled (the sender's own timing error)
         self.sent: list[tuple[str, float, float]] = []  # (type, scheduled, sent) for tests, bounded
@@ -147,6 +150,7 @@ class MidiClockOut:
         late = sorted(self.late_s)
         q = (lambda p: round(1e3 * late[min(len(late) - 1, int(p * len(late)))], 3)) if late else (lambda p: None)
         return {"midi_clock_out_port": self._opened_as, "midi_clock_out_ticks": self.ticks_sent,
+                "midi_clock_out_realtime": self.realtime,
                 "midi_clock_out_late_ms_p50": q(0.5), "midi_clock_out_late_ms_p95": q(0.95)}
 
     def close(self) -> None:
@@ -201,6 +205,7 @@ class MidiClockOut:
     # -- sender thread -----------------------------------------------------------------------
     def _run(self) -> None:
         """Sender thread: one tick at a time at its time on the out grid (never from the render loop)."""
+        self.realtime = _realtime_priority()
         index = None
         started = False
         while not self._stop.is_set():
@@ -239,6 +244,19 @@ class MidiClockOut:
             if len(self.late_s) < 100_000:
                 self.late_s.append(time.perf_counter() - due)
             index += 1
+
+
+def _realtime_priority() -> bool:
+    """Ask for round-robin real-time scheduling for the calling thread (Linux: a thread is a task,
+    pid 0 is the caller), as audio and MIDI threads do; where the user may not (no rtprio limit),
+    the thread runs at normal priority and ``stats()`` says so (``midi_clock_out_realtime``)."""
+    import os
+
+    try:
+        os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(REALTIME_PRIORITY))
+        return True
+    except (AttributeError, OSError):
+        return False
 
 
 def add_arguments(parser) -> None:
