@@ -31,7 +31,19 @@ GROUP, PROBE_PORT = "224.76.78.75", 20809  # Link's group, a port beside Link's 
 
 
 def multicast_probe() -> str | None:
-    """None when a multicast datagram sent on this machine comes back to a member socket."""
+    """None when the loopback can carry Link's discovery: it has the MULTICAST flag (without it
+    discovery was unreliable here: one peer saw the other and not back) and a datagram sent to
+    Link's group comes back to a member socket; else the reason."""
+    import fcntl
+
+    try:  # SIOCGIFFLAGS (sysfs would show the flags of the namespace that mounted it)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            req = fcntl.ioctl(s, 0x8913, struct.pack("16sh14x", b"lo", 0))
+        flags = struct.unpack("16sh14x", req)[1]
+    except OSError as exc:
+        return f"cannot read the loopback's flags: {exc}"
+    if not flags & 0x1000:  # IFF_MULTICAST
+        return f"the loopback has no MULTICAST flag (flags {flags:#x}; 'ip link set lo multicast on' failed)"
     try:
         rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
         rx.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

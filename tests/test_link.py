@@ -39,7 +39,7 @@ def _run(tmp_path: Path) -> dict:
                     "on the machine's real interfaces in a test)")
     out = tmp_path / "link.json"
     env = dict(os.environ, PYTHONPATH=str(HELPER.parent.parent))
-    script = (f"ip link set lo up && ip link set lo multicast on && "
+    script = (f"ip link set lo up && {{ ip link set lo multicast on || true; }} && "
               f"exec {sys.executable} {HELPER} pair {out}")
     r = subprocess.run(["unshare", "-n", "--", "sh", "-c", script], capture_output=True, text=True,
                        timeout=120, env=env)
