@@ -13,6 +13,7 @@ import random
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from reactor.control.clock import PPQN, MidiClockIn
 from tests import signals
@@ -105,3 +106,80 @@ def test_midi_clock_leads_the_show_and_hands_back_to_the_detector():
     assert all(who[k] == "detector" for k in during(SILENT_S + 0.55, 99.0))
     assert stats["tempo_source"] == "detector" and stats["midi_clock_state"] == "lost"
     assert any("MIDI clock lost" in m for m in show.messages)
+
+
+def test_forced_detector_ignores_a_running_clock_and_says_so():
+    from reactor.audio.paced import PacedSource
+    from reactor.live.hud_view import status_lines
+    from reactor.live.show import LiveOptions, Show
+    from tests.test_live_actions import FrameClock
+
+    frames = int(1.5 * FPS)
+    clock = FrameClock()
+    port = ClockPort(clock)
+    clicks = signals.clicks(np.arange(0.1, 3.0, 0.6), duration_s=3.0, channels=2, amplitude=0.8)
+    source = PacedSource(SimpleNamespace(samples=clicks, sample_rate_hz=signals.SR), clock=clock)
+    opt = LiveOptions(presets=("scope",), width_px=160, height_px=90, fps=FPS, frames=frames, offscreen=True,
+                      unpaced=True, watch=False, hud=True, tempo_source="detector")
+    show = Show(opt, source, surfaces=[port])
+    stats = show.run()
+    assert port.midi.sample(1.2) is not None  # the clock runs ...
+    assert all(v.tempo_source == "detector" for v in port.views)  # ... and is not asked
+    assert stats["tempo_source"] == "detector" and "from detector (forced)" in port.hud[-1]
+    tempo_line = next(c for text, c in status_lines(show) if "BPM" in text)
+    from reactor.live.hud_view import DIM
+
+    assert tempo_line == DIM
+
+
+def test_midi_clock_out_follows_the_shows_beat():
+    """A paced show (real time) led by a 123 BPM grid sends MIDI clock on that grid, as seen
+    (a sender thread and a port that records; the sender process over JACK is tested elsewhere)."""
+    import time
+
+    from reactor.audio.paced import PacedSource
+    from reactor.control.clock_out import MidiClockOut
+    from reactor.control.tempo import FixedTempo
+    from reactor.live.show import LiveOptions, Show
+    from tests.test_midi_clock import ListPort
+
+    class Lead:
+        name = "grid"
+
+        def __init__(self):
+            self.grid = FixedTempo(BPM, offset_s=0.0)
+
+        def tempo_sources(self):
+            return [("midi", self.grid)]
+
+        def poll(self, now_s):
+            return []
+
+    port = ListPort()
+    out = MidiClockOut("lights", open_port=lambda: port)
+    clicks = signals.clicks(np.arange(0.1, 6.0, 0.6), duration_s=6.0, channels=2, amplitude=0.8)
+    source = PacedSource(SimpleNamespace(samples=clicks, sample_rate_hz=signals.SR))
+    opt = LiveOptions(presets=("scope",), width_px=160, height_px=90, fps=30.0, frames=90, offscreen=True,
+                      watch=False, hud=False)
+    show = Show(opt, source, surfaces=[Lead(), out])
+    stats = show.run()
+    assert stats["tempo_source"] == "midi" and stats["midi_clock_out_ticks"] > 24 * 3
+    kinds = [k for k, _ in port.messages]
+    assert kinds.count("start") == 1 and kinds[-1] == "stop"
+    ticks = np.array([t for k, t in port.messages if k == "clock"])
+    beat_s = 60.0 / BPM
+    assert np.median(np.diff(ticks)) == pytest.approx(beat_s / PPQN, abs=0.0005)
+    # each tick lands on the show's grid as seen: engine time -> perf_counter through the show
+    # (the source's clock is perf_counter, so the map is a constant offset plus the frame lead)
+    offset = show.host_time_s(0.0)
+    phase_ms = 1e3 * (((ticks - offset) / beat_s * PPQN + 0.5) % 1.0 - 0.5) * beat_s / PPQN
+    settled = phase_ms[PPQN:]  # after the first beat of locking
+    # a sender thread shares the interpreter lock with the render thread: its median is on time,
+    # its tail is not (that is why a named port gets a sender process, timed over JACK MIDI in
+    # test_midi_clock_jack.py)
+    assert np.median(np.abs(settled)) < 2.0
+    # start came just before a downbeat of the grid
+    after_start = ticks[np.searchsorted(ticks, port.messages[kinds.index("start")][1])]
+    beats = (after_start - offset) / beat_s
+    assert abs(beats - round(beats)) * beat_s < 0.005 and round(beats) % 4 == 0
+    assert time.perf_counter() > ticks[-1]

@@ -61,16 +61,20 @@ def _figures(r: dict) -> dict:
             "sender_late_ms_p50": 1e3 * float(np.median(late)), "sender_late_ms_p95": 1e3 * float(np.percentile(late, 95))}
 
 
-def test_clock_out_to_clock_in_over_jack_midi_between_processes(tmp_path):
+def _run(mode: str, tmp_path: Path) -> dict:
     _require()
-    out = tmp_path / "clock.json"
+    out = tmp_path / f"{mode}.json"
     env = dict(os.environ, PYTHONPATH=str(HELPER.parent.parent))
-    r = subprocess.run([sys.executable, str(HELPER), "receive", str(out)], capture_output=True, text=True,
-                       timeout=60, env=env)
+    r = subprocess.run([sys.executable, str(HELPER), mode, str(out)], capture_output=True, text=True,
+                       timeout=90, env=env)
     if r.returncode == 3 and os.environ.get("CI", "").lower() != "true":
         pytest.skip(f"jackd would not start here: {r.stderr.strip()[-200:]}")
     assert r.returncode == 0, f"helper failed ({r.returncode}): {r.stderr[-3000:]}"
-    result = json.loads(out.read_text())
+    return json.loads(out.read_text())
+
+
+def test_clock_out_to_clock_in_over_jack_midi_between_processes(tmp_path):
+    result = _run("receive", tmp_path)
     fig = _figures(result)
     print("MIDI clock over JACK:", json.dumps({k: round(v, 3) for k, v in fig.items()}))
     # every tick arrived; start once, before the downbeat it starts; stop at the end
@@ -83,3 +87,27 @@ def test_clock_out_to_clock_in_over_jack_midi_between_processes(tmp_path):
     assert fig["phase_ms_p50"] < 5.0 and fig["phase_ms_p95"] < 8.0
     # the out clock's ticks arrive evenly (JACK cycles are 2.7 ms here)
     assert fig["out_jitter_ms_p95"] < 6.0
+
+
+def test_a_show_sends_midi_clock_on_its_beat_to_gear_in_another_process(tmp_path):
+    """``--midi-clock-out``'s sender process, from a real show led by a 123 BPM grid, to a JACK
+    MIDI input in a third process: each tick arrives on the show's grid as the picture shows it."""
+    r = _run("show", tmp_path)
+    st = r["stats"]
+    assert st["tempo_source"] == "midi" and not st["errors"] and st["midi_clock_out_realtime"] is not None
+    kinds = [kind for kind, _ in r["arrivals"]]
+    assert kinds.count("start") == 1 and kinds[-1] == "stop" and kinds.count("clock") == st["midi_clock_out_ticks"]
+    beat_s = 60.0 / r["bpm"]
+    ticks = np.asarray([t for kind, t in r["arrivals"] if kind == "clock"])
+    start_at = next(t for kind, t in r["arrivals"] if kind == "start")
+    first = ticks[np.searchsorted(ticks, start_at)]
+    beats = (first - r["offset_s"]) / beat_s  # the tick after start is on a downbeat of the show
+    assert round(beats) % 4 == 0 and abs(beats - round(beats)) * beat_s < 0.008
+    err_ms = 1e3 * (((ticks - r["offset_s"]) / beat_s * 24 + 0.5) % 1.0 - 0.5) * beat_s / 24
+    e = err_ms[24:]  # after the first beat
+    fig = {"phase_ms_mean": float(np.mean(e)), "phase_ms_p50": float(np.median(np.abs(e))),
+           "phase_ms_p95": float(np.percentile(np.abs(e), 95)),
+           "jitter_ms_p95": float(np.percentile(np.abs(e - np.mean(e)), 95)),
+           "sender_late_ms_p95": st["midi_clock_out_late_ms_p95"], "ticks": len(ticks)}
+    print("show -> MIDI clock out over JACK:", json.dumps({k: round(v, 3) for k, v in fig.items()}))
+    assert fig["phase_ms_p50"] < 4.0 and fig["phase_ms_p95"] < 8.0 and fig["jitter_ms_p95"] < 5.0
