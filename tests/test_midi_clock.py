@@ -7,6 +7,7 @@ run over real JACK MIDI between two processes in ``test_midi_clock_jack.py``.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from types import SimpleNamespace
@@ -252,3 +253,20 @@ def test_a_burst_of_late_ticks_does_not_move_the_tempo():
     s = clock.sample(t)
     assert abs((s[2] + s[1]) - t / (60.0 / bpm)) * 60.0 / bpm < 0.002
     assert end < t
+
+
+def test_clock_out_without_a_port_says_so_and_the_show_goes_on(monkeypatch):
+    """The sender process cannot open its port (no JACK server): a notice, no exception, retries."""
+    monkeypatch.setenv("JACK_DEFAULT_SERVER", f"reactor-nowhere-{os.getpid()}")
+    monkeypatch.setenv("JACK_NO_START_SERVER", "1")
+    out = MidiClockOut("lights", backend="mido.backends.rtmidi/UNIX_JACK")
+    notes = []
+    t_end = time.perf_counter() + 15.0
+    while not any("cannot open 'lights'" in n for n in notes) and time.perf_counter() < t_end:
+        out.poll(0.0)
+        out.after_frame(SimpleNamespace(time_s=time.perf_counter(), scalars={"tempo_bpm": 120.0, "beat_phase": 0.0}))
+        notes += out.notices()
+        time.sleep(0.05)
+    out.close()
+    assert any("cannot open 'lights'" in n and "trying again" in n for n in notes), notes
+    assert out.stats()["midi_clock_out_ticks"] == 0
