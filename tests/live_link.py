@@ -161,7 +161,7 @@ def follow_show(out_path: str) -> None:
     stats = show.run()
     with open(out_path, "w") as f:
         json.dump({"rows": rec.rows, "stats": {k: stats.get(k) for k in (
-            "frames", "tempo_source", "tempo_bpm", "link_peers", "errors", "fps")}}, f)
+            "frames", "tempo_source", "tempo_bpm", "link_peers", "link_tempo_sets", "errors", "fps")}}, f)
 
 
 def pair(out_path: str) -> None:

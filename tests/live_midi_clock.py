@@ -138,7 +138,6 @@ def show(out_path: str) -> None:
 def _show() -> dict:
     from types import SimpleNamespace
 
-    import mido
     import numpy as np
 
     from reactor.audio.paced import PacedSource

@@ -75,9 +75,13 @@ def test_link_session_of_reactor_processes_agrees_on_phase(tmp_path):
     assert sources[0] == "detector" and sources[-1] == "link"
     assert sources.index("link") > 0 and "detector" not in sources[sources.index("link"):]
     led = [row for row in srows if row[4] == "link"]
+    # the first frames after the sessions meet may show the show's own published tempo until the
+    # first reactor's next frame re-asserts its own: judge from 0.3 s on
+    led = [row for row in led if row[0] > led[0][0] + 0.3]
     st, sbpm, spos = (np.asarray([row[k] for row in led]) for k in range(3))
     show_err = _phase_errors_ms(lead["rows"], st, spos)
     assert show["stats"]["tempo_source"] == "link" and show["stats"]["link_peers"] >= 1
+    assert show["stats"]["link_tempo_sets"] >= 1  # alone, it published its detector's tempo
     assert np.max(np.abs(sbpm - BPM)) < 0.01 and not show["stats"]["errors"]
     print("Link phase agreement:", json.dumps({
         "session_p50_ms": round(float(np.median(np.abs(err))), 3),
@@ -86,4 +90,4 @@ def test_link_session_of_reactor_processes_agrees_on_phase(tmp_path):
         "show_p95_ms": round(float(np.percentile(np.abs(show_err), 95)), 3), "show_link_frames": len(led),
         "join_s": round(session["join_s"], 2)}))
     assert np.percentile(np.abs(err), 95) < 3.0 and np.percentile(np.abs(grid_err), 95) < 10.0
-    assert len(led) > 30 and np.percentile(np.abs(show_err), 95) < 3.0
+    assert len(led) > 20 and np.percentile(np.abs(show_err), 95) < 3.0

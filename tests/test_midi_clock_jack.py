@@ -57,8 +57,10 @@ def _figures(r: dict) -> dict:
             "phase_spread_ms_p95": 1e3 * float(np.percentile(np.abs(e - np.mean(e)), 95)),
             "ticks_sent": len(ticks), "ticks_arrived": len(arrived),
             "latency_ms_p50": 1e3 * float(np.median(latency)),
-            "out_jitter_ms_p50": 1e3 * float(np.median(jitter)), "out_jitter_ms_p95": 1e3 * float(np.percentile(jitter, 95)),
-            "sender_late_ms_p50": 1e3 * float(np.median(late)), "sender_late_ms_p95": 1e3 * float(np.percentile(late, 95))}
+            "out_jitter_ms_p50": 1e3 * float(np.median(jitter)),
+            "out_jitter_ms_p95": 1e3 * float(np.percentile(jitter, 95)),
+            "sender_late_ms_p50": 1e3 * float(np.median(late)),
+            "sender_late_ms_p95": 1e3 * float(np.percentile(late, 95))}
 
 
 def _run(mode: str, tmp_path: Path) -> dict:
