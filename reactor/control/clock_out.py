@@ -120,8 +120,9 @@ class SharedGrid:
 
     @staticmethod
     def read(array):
-        """The latest state, or None before the first frame."""
-        while True:
+        """The latest state, or None before the first frame (or while a writer that died in the
+        middle of a write leaves it odd)."""
+        for _ in range(10_000):
             seq = array[0]
             if seq % 2.0:
                 continue
@@ -131,6 +132,7 @@ class SharedGrid:
                     return None
                 host0, beats0, bpm, origin, per_bar = values
                 return (host0, beats0, bpm, int(origin), int(per_bar))
+        return None
 
 
 class _Sender:
@@ -171,7 +173,8 @@ class _Sender:
                 continue
             if due > now:
                 self.stop.wait(min(due - now, REPORT_S))
-                if OutGrid.tick_time(self.read_state(), index) > time.perf_counter() + 0.0005:
+                latest = self.read_state()
+                if latest is None or OutGrid.tick_time(latest, index) > time.perf_counter() + 0.0005:
                     continue  # woken early, or the grid moved while waiting: look again
             if not started and OutGrid.is_downbeat(st, index):
                 self.send("start", due)
