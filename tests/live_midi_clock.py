@@ -163,7 +163,7 @@ def _show() -> dict:
     out = MidiClockOut(full_name, backend=BACKEND)
     clicks = signals.clicks(np.arange(0.1, 8.0, 0.6), duration_s=8.0, channels=2, amplitude=0.8)
     source = PacedSource(SimpleNamespace(samples=clicks, sample_rate_hz=signals.SR))
-    opt = LiveOptions(presets=("scope",), width_px=160, height_px=90, fps=30.0, frames=150, offscreen=True,
+    opt = LiveOptions(presets=("scope",), width_px=160, height_px=90, fps=30.0, frames=100, offscreen=True,
                       watch=False, hud=False)
     show = Show(opt, source, surfaces=[Lead(), out])
     stats = show.run()
