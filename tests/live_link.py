@@ -107,7 +107,8 @@ class Recorder:
     def after_frame(self, view):
         s = view.scalars
         self.rows.append((self.show.host_time_s(view.time_s), float(s["tempo_bpm"]),
-                          float(s["beat_count"]) + float(s["beat_phase"]), float(s["bar_phase"]), view.tempo_source))
+                          float(s["beat_count"]) + float(s["beat_phase"]), float(s["bar_phase"]), view.tempo_source,
+                          self.show.arbiter.label))
 
 
 def follow_session(out_path: str) -> None:

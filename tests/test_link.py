@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,6 +75,7 @@ def test_link_session_of_reactor_processes_agrees_on_phase(tmp_path):
     sources = [row[4] for row in srows]
     assert sources[0] == "detector" and sources[-1] == "link"
     assert sources.index("link") > 0 and "detector" not in sources[sources.index("link"):]
+    assert re.fullmatch(r"Link \([12] peers?\)", srows[-1][5])  # the HUD's tempo line names the peers
     led = [row for row in srows if row[4] == "link"]
     # the first frames after the sessions meet may show the show's own published tempo until the
     # first reactor's next frame re-asserts its own: judge from 0.3 s on

@@ -71,6 +71,7 @@ def test_start_is_beat_zero_of_bar_one_stop_defers_continue_resumes():
     arbiter = TempoArbiter([("midi", clock)])
     end = ticks(clock, bpm=120.0, start_s=0.0, n=PPQN * 2)  # a free clock (no start yet) leads
     assert arbiter(end)[0] == pytest.approx(120.0, abs=0.3) and arbiter.leader == "midi"
+    assert arbiter.label == "MIDI clock (no start)"
     clock.feed(msg("start"), end)
     period = 60.0 / 120.0 / PPQN
     t_first = end + 0.5 * period  # the next tick after start is beat 0 of bar 1

@@ -219,9 +219,13 @@ class TempoArbiter:
 
     @property
     def label(self) -> str:
-        """The HUD's indicator: who leads, and whether by force (``MIDI clock (forced)``,
-        ``detector (forced link: no opinion)``)."""
+        """The HUD's indicator: who leads (with the source's ``detail()`` where it has one), and
+        whether by force (``MIDI clock (forced)``, ``detector (forced link: no opinion)``)."""
         text = SOURCE_LABELS.get(self.leader, self.leader)
+        source = next((src for name, src in self.sources if name == self.leader), None)
+        detail = getattr(source, "detail", None)
+        if callable(detail) and detail():
+            text = f"{text} ({detail()})"  # "Link (2 peers)", "MIDI clock (no start)"
         if self.forced == "auto":
             return text
         if self.leader == self.forced:

@@ -240,6 +240,10 @@ class MidiClockIn:
 
     __call__ = sample
 
+    def detail(self) -> str:
+        """For the HUD's tempo line: a clock that never sent ``start`` has no known beat 0."""
+        return "no start" if self.state == "free" else ""
+
     def notices(self) -> list[str]:
         """Messages since the last call (lost, back), for the HUD and log."""
         out, self._notices = self._notices, []

@@ -177,6 +177,10 @@ class LinkSession:
         if changed:
             self.link.commitAppSessionState(st)
 
+    def detail(self) -> str:
+        """For the HUD's tempo line: the peer count."""
+        return f"{self.peers} peer{'s' if self.peers != 1 else ''}"
+
     def notices(self) -> list[str]:
         out, self._notices = self._notices, []
         return out
