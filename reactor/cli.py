@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "benchmarks). Several --preset flags become the slots of the number keys; "
                                     "'reactor live --keys' prints the key map. --stats-json writes frames, "
                                     "frame_ms_p50/p99/max, late_frames, fps, xruns, input/output_latency_ms, "
-                                    "tempo_bpm, beats, onsets, recorded_frames, dropped_recorded_frames, errors.")
+                                    "tempo_bpm, tempo_source, beats, onsets, recorded_frames, dropped_recorded_frames, "
+                                    "errors (and link_peers, midi_clock_out_* with those flags).")
     lv.add_argument("audio", nargs="?", help="audio file to play (any format FFmpeg reads)")
     lv.add_argument("--demo", action="store_true", help="the built-in demo track (the default)")
     lv.add_argument("--mic", nargs="?", const="", default=None, metavar="DEVICE",
@@ -125,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument("--no-hud", action="store_true", help="start with the HUD hidden (H shows it)")
     lv.add_argument("--no-watch", action="store_true", help="no hot reload of shaders and presets")
     lv.add_argument("--keys", action="store_true", help="print the key map and exit")
+    lv.add_argument("--tempo-source", choices=("auto", "detector", "tap", "midi", "link"), default="auto",
+                    help="who leads the beat: auto (a running MIDI clock, then a Link session with peers, then "
+                         "taps, then the audio detector) or force one (a forced clock that stops hands over "
+                         "to the detector); the HUD and --stats-json (tempo_source) name the leader")
     for module in _surface_modules():  # MIDI, OSC, ...: each adds its own flags
         module.add_arguments(lv)
 
@@ -339,12 +344,16 @@ def _cmd_live(args) -> int:
                           fps=args.fps, record_path=args.record, frames=args.frames, stats_json=args.stats_json,
                           fade_s=args.fade, quantize=args.quantize, safe_preset=args.safe_preset, mic=mic,
                           hud=not args.no_hud, watch=not args.no_watch, upscale=args.upscale,
-                          transition_path=args.transition)
+                          transition_path=args.transition, tempo_source=args.tempo_source)
+    if args.tempo_source == "link" and not getattr(args, "link", False):
+        raise UsageError("--tempo-source link needs --link (join a Link session)")
+    if getattr(args, "link", False) and not 1 <= args.link_quantum <= 32:
+        raise UsageError(f"--link-quantum must be 1..32 beats, got {args.link_quantum}")
     surfaces = [surface for module in _surface_modules() for surface in module.surfaces_from_args(args)]
     return run_live(options, spec, surfaces=surfaces)
 
 
-SURFACE_MODULES: tuple[str, ...] = ("reactor.control.midi",)
+SURFACE_MODULES: tuple[str, ...] = ("reactor.control.midi", "reactor.control.link", "reactor.control.clock_out")
 """Modules that give ``reactor live`` control surfaces: each has ``add_arguments(parser)`` and
 ``surfaces_from_args(args) -> list`` (``reactor.control.actions.Surface``); imported when the
 parser is built, so they import their libraries (mido, python-osc) lazily."""

@@ -43,11 +43,11 @@ def _load_wav(path: str) -> np.ndarray:
 class Jackd:
     """A private jackd (its own server name, so parallel runs never meet)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, period: int = PERIOD, realtime: bool = False) -> None:
         self.name = f"reactor-test-{os.getpid()}"
         os.environ["JACK_DEFAULT_SERVER"] = self.name  # every JACK client of this process, PortAudio's too
-        self.proc = subprocess.Popen(["jackd", "-n", self.name, "--no-realtime", *JACKD_OPTS, "-d", "dummy", "-r", str(RATE),
-                                      "-p", str(PERIOD), "-C", "2", "-P", "2"],
+        self.proc = subprocess.Popen(["jackd", "-n", self.name, "--realtime" if realtime else "--no-realtime", *JACKD_OPTS, "-d", "dummy", "-r", str(RATE),
+                                      "-p", str(period), "-C", "2", "-P", "2"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      preexec_fn=_die_with_parent)
         ok = subprocess.run(["jack_wait", "-s", self.name, "-w", "-t", "10"], capture_output=True).returncode == 0

@@ -15,6 +15,8 @@ pkgs=(libegl1 libgl1 libgl1-mesa-dri libegl-mesa0 python3-venv)
 # PortAudio and a JACK server (dummy driver) give the live tests a real sound device without a
 # sound card. Not libasound2-plugins: its ALSA "jack" device would become the default.
 [ "$want_test" = 1 ] && pkgs+=(fluidsynth fluid-soundfont-gm libportaudio2 jackd2)
+# The Link test runs its peers in a private network namespace (unshare, ip) so discovery stays on its loopback.
+[ "$want_test" = 1 ] && pkgs+=(iproute2 util-linux)
 # The live window tests: a virtual X server, key injection and screenshots.
 [ "$want_test" = 1 ] && pkgs+=(xvfb xdotool imagemagick)
 # real media for the photo-clip tests: Freedoom's MIDI soundtrack (music) and espeak-ng (speech)
@@ -43,7 +45,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 extras=""
-[ "$want_test" = 1 ] && extras="[test,live]"
+[ "$want_test" = 1 ] && extras="[test,live,link]"
 # Reinstall only when pyproject.toml changed since the last successful install.
 stamp=".venv/.reactor-installed$extras"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then

@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 from typing import Iterable, NamedTuple, Protocol, runtime_checkable
 
-__all__ = ["Action", "ACTIONS", "Surface", "TriggerBank", "TempoArbiter", "FlashLimiter"]
+__all__ = ["Action", "ACTIONS", "Surface", "TriggerBank", "TempoArbiter", "FlashLimiter", "TEMPO_SOURCES"]
 
 
 class Action(NamedTuple):
@@ -172,29 +172,76 @@ class FlashLimiter:
         return self._intensity * math.exp(-age / self.decay_s) if age < 8 * self.decay_s else 0.0
 
 
+TEMPO_SOURCES = ("auto", "detector", "tap", "midi", "link")
+"""Values of ``--tempo-source``: ``auto`` ranks the sources, any other name forces that one."""
+
+SOURCE_RANK = {"midi": 0, "link": 1, "tap": 2}
+"""Who leads in ``auto``, first first: a running MIDI clock (someone routed it on purpose), a Link
+session with peers, taps; the audio detector when none of them has an opinion."""
+
+SOURCE_LABELS = {"detector": "detector", "tap": "tap", "midi": "MIDI clock", "link": "Link"}
+"""How the HUD names the leading source."""
+
+
 class TempoArbiter:
     """Decides which tempo source leads: the first of ``sources`` with an opinion, else the detector.
 
-    ``sources`` are ``(name, source)`` pairs, highest priority first (e.g. ``link``, ``midi``,
-    ``tap``); a source says nothing (``sample`` -> None) when it has no tempo (a MIDI clock that
-    stopped, no taps yet), and the next one leads. ``leader`` is the name of the source that
-    answered last (``detector`` when none did): the HUD's tempo indicator and ``tempo_source`` in
-    the stats. The analyzer calls the arbiter like any tempo source.
+    ``sources`` are ``(name, source)`` pairs, ranked by :data:`SOURCE_RANK` (a name not in it comes
+    after those in it, in the order added); a source says nothing (``sample`` -> None) when it
+    has no tempo (a MIDI clock that stopped, no taps yet, a Link session without peers), and the
+    next one leads. ``leader`` is the name of the source that answered last (``detector`` when
+    none did): ``tempo_source`` in the stats; ``label`` is the HUD's indicator. The analyzer calls
+    the arbiter like any tempo source.
+
+    ``forced`` (``--tempo-source``): only that source is asked (``detector``: none); when it has
+    no opinion (a stopped clock) the detector leads, and ``label`` says what is awaited.
     """
 
-    def __init__(self, sources: Iterable[tuple[str, object]] = ()) -> None:
-        self.sources: list[tuple[str, object]] = list(sources)
+    def __init__(self, sources: Iterable[tuple[str, object]] = (), *, forced: str = "auto") -> None:
+        if forced not in TEMPO_SOURCES:
+            raise ValueError(f"tempo source must be one of {', '.join(TEMPO_SOURCES)}, got {forced!r}")
+        self.sources: list[tuple[str, object]] = []
+        self.forced = forced
         self.leader = "detector"
+        for name, source in sources:
+            self.add(name, source)
 
     def add(self, name: str, source, *, first: bool = False) -> None:
-        """Rank ``source`` above the others (``first``) or below them."""
+        """Add ``source`` in its rank (``first``: above all the others)."""
         if first:
             self.sources.insert(0, (name, source))
-        else:
-            self.sources.append((name, source))
+            return
+        rank = SOURCE_RANK.get(name, len(SOURCE_RANK))
+        at = len(self.sources)
+        for k, (other, _) in enumerate(self.sources):
+            if SOURCE_RANK.get(other, len(SOURCE_RANK)) > rank:
+                at = k
+                break
+        self.sources.insert(at, (name, source))
+
+    @property
+    def names(self) -> list[str]:
+        return [name for name, _ in self.sources]
+
+    @property
+    def label(self) -> str:
+        """The HUD's indicator: who leads (with the source's ``detail()`` where it has one), and
+        whether by force (``MIDI clock (forced)``, ``detector (forced link: no opinion)``)."""
+        text = SOURCE_LABELS.get(self.leader, self.leader)
+        source = next((src for name, src in self.sources if name == self.leader), None)
+        detail = getattr(source, "detail", None)
+        if callable(detail) and detail():
+            text = f"{text} ({detail()})"  # "Link (2 peers)", "MIDI clock (no start)"
+        if self.forced == "auto":
+            return text
+        if self.leader == self.forced:
+            return f"{text} (forced)"
+        return f"{text} (forced {self.forced}: no opinion)"
 
     def sample(self, time_s: float):
         for name, source in self.sources:
+            if self.forced != "auto" and name != self.forced:
+                continue
             answer = source.sample(time_s)
             if answer is not None:
                 self.leader = name

@@ -20,6 +20,14 @@ def _ms(value) -> str:
     return "-" if value is None else f"{value:.0f} ms"
 
 
+def _tempo_colour(arbiter) -> tuple:
+    """The tempo line stands out while a clock, a Link session or taps lead, and warns while a
+    forced source has nothing to say (the detector stands in)."""
+    if arbiter.forced not in ("auto", arbiter.leader):
+        return WARN
+    return DIM if arbiter.leader == "detector" else ACCENT
+
+
 def status_lines(show) -> list[tuple[str, tuple]]:
     """The HUD's text lines with their colours (also handy for tests and logs)."""
     f = show._features.scalars if show._features is not None else {}
@@ -40,8 +48,8 @@ def status_lines(show) -> list[tuple[str, tuple]]:
         (f"{cur} ({seq.current + 1}/{len(show.slots)}){fade}", WHITE),
         (f"{rec['fps']:.1f} fps  frame {rec['frame_ms']:.1f} ms (p99 {rec['frame_ms_p99']:.0f})  "
          f"work {rec['work_ms']:.1f} ms  late {show.stats.late_frames}  scale {scale}  {show.pacer.mode}", DIM),
-        (f"{f.get('tempo_bpm', 0.0):.1f} BPM ({show.arbiter.leader})  conf {f.get('tempo_confidence', 0.0):.2f}{tap}  "
-         f"nudge {1e3 * show.nudge_s:+.0f} ms", DIM),
+        (f"{f.get('tempo_bpm', 0.0):.1f} BPM  from {show.arbiter.label}  conf {f.get('tempo_confidence', 0.0):.2f}{tap}  "
+         f"nudge {1e3 * show.nudge_s:+.0f} ms", _tempo_colour(show.arbiter)),
         (f"latency in {_ms(src.get('input_latency_ms'))}  analysis {show.engine.analysis_s * 1e3:.1f} ms  "
          f"frame {show._last_work_s * 1e3:.0f} ms  "
          f"out {_ms(src.get('output_latency_ms'))}  lead {1e3 * show.lead_s():.0f} ms  xruns {src.get('xruns', 0)}",

@@ -63,6 +63,7 @@ class LiveOptions:
     trace: bool = False  # keep (frame time, clock time, swap end perf) per frame: stats["trace"]
     offscreen: bool = False  # no window: draw into an offscreen framebuffer (soak runs, tests, benchmarks)
     unpaced: bool = False  # never wait for the next frame's deadline (a fast clock drives the source)
+    tempo_source: str = "auto"  # auto | detector | tap | midi | link (reactor.control.actions.TEMPO_SOURCES)
 
 
 @dataclass
@@ -95,6 +96,7 @@ class Show:
         self._flash = 0.0
         self._want_quit = False
         self._now = self._clock_s = self._heard_s = 0.0
+        self._host_offset_s = time.perf_counter()  # perf_counter - engine time, per frame (host_time_s)
         self.trace: list[tuple[float, float, float]] = []
         self.recorder = None
         self.rec_stats: list[dict] = []
@@ -155,11 +157,14 @@ class Show:
         warm_up()
         self.analyzer = StreamingAnalyzer(sample_rate_hz=self.source.sample_rate_hz, channels=self.source.channels)
         self.tap = TapTempo(clock=lambda: self._now)
-        self.arbiter = TempoArbiter()
+        self.arbiter = TempoArbiter(forced=opt.tempo_source)
         for surface in self.surfaces:  # a MIDI clock or a Link session leads over taps
             for name, tempo_source in getattr(surface, "tempo_sources", lambda: [])():
                 self.arbiter.add(name, tempo_source)
         self.arbiter.add("tap", self.tap)
+        if opt.tempo_source not in ("auto", "detector", *self.arbiter.names):
+            self.report(f"--tempo-source {opt.tempo_source}: no such source in this show "
+                        f"(have {', '.join(self.arbiter.names)}); the detector leads", error=False)
         self.analyzer.set_tempo_source(self.arbiter)
         self.triggers = TriggerBank()
         self.flashes = FlashLimiter()
@@ -292,6 +297,7 @@ class Show:
             samples, clock_s = self.source.poll()
             self._clock_s = clock_s
             self._heard_s = clock_s - self._input_latency_s()
+            self._host_offset_s = time.perf_counter() - self._heard_s - self.nudge_s
             for key in self.window.poll():  # taps, MIDI ticks, OSC: stamped on the heard clock
                 self._key(key)
             self._poll_surfaces()
@@ -344,6 +350,15 @@ class Show:
                              source_fbo=current.output_fbo if current.self_dithered else None)
 
     # -- timing ----------------------------------------------------------------------------------
+    def host_time_s(self, engine_time_s: float) -> float:
+        """The ``perf_counter`` time at which the picture for ``engine_time_s`` is seen (its sound
+        heard): for clocks sent out (MIDI clock out, Ableton Link), as of the latest frame."""
+        return engine_time_s + self._host_offset_s
+
+    def engine_time_s(self, host_time_s: float) -> float:
+        """The engine time of an event stamped with ``perf_counter`` (a MIDI message's arrival)."""
+        return host_time_s - self._host_offset_s
+
     def lead_s(self) -> float:
         """How far ahead of the clock this frame is drawn: when it will be seen.
 
@@ -508,6 +523,10 @@ class Show:
                     self.report(m, error=False)
             except Exception as exc:  # a controller's bug must not stop the show
                 self.report(f"{getattr(surface, 'name', 'control')}: {type(exc).__name__}: {exc}")
+        for name, source in getattr(getattr(self, "arbiter", None), "sources", ()):
+            if name != "tap" and hasattr(source, "notices") and source not in self.surfaces:
+                for m in source.notices():  # a MIDI clock lost or back
+                    self.report(m, error=False)
 
     def _publish(self, features) -> None:
         """Hand what this frame showed to the surfaces that publish (OSC out, MIDI clock out).
@@ -748,7 +767,8 @@ class Show:
             "events": list(self.events),
             "errors": list(self.errors),
         })
-        for surface in self.surfaces:
+        sources = [s for n, s in getattr(getattr(self, "arbiter", None), "sources", ()) if n != "tap"]
+        for surface in self.surfaces + [s for s in sources if s not in self.surfaces]:  # a MIDI clock's state
             if hasattr(surface, "stats"):
                 try:
                     out.update(surface.stats())
