@@ -3,7 +3,8 @@ reactor in another.
 
 Usage (``tests/test_midi_jack.py`` runs it in a subprocess)::
 
-    python tests/midi_jack.py show OUT.json      # CC sweeps into an offscreen show; the port vanishes and returns
+    python tests/midi_jack.py show OUT.json      # CC sweeps into an offscreen show; the port vanishes and
+                                                 # returns; then its MIDI clock leads the tempo and stops
     python tests/midi_jack.py monitor OUT.json   # reactor midi-monitor and reactor devices see the controller
     python tests/midi_jack.py send NAME          # (internal) the controller: a virtual output port NAME
 
@@ -48,6 +49,18 @@ def run_sender(name: str) -> int:
             for i in range(int(cmd[1])):
                 sent.append((i % 128, time.perf_counter()))
                 out.send(mido.Message("control_change", control=75, value=i % 128))
+        elif cmd[0] == "clock":  # clock bpm seconds: start, then 24 ticks a beat on time, then stop
+            period, end = 60.0 / float(cmd[1]) / 24.0, float(cmd[2])
+            out.send(mido.Message("start"))
+            t0 = time.perf_counter()
+            k = 0
+            while k * period < end:
+                while time.perf_counter() < t0 + k * period:
+                    time.sleep(0.0005)
+                sent.append((k, time.perf_counter()))
+                out.send(mido.Message("clock"))
+                k += 1
+            out.send(mido.Message("stop"))
         elif cmd[0] == "kinds":  # one message of each kind the monitor prints
             for msg in (mido.Message("control_change", channel=2, control=7, value=99),
                         mido.Message("note_on", note=36, velocity=100), mido.Message("program_change", program=3),
@@ -104,7 +117,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.show = None
-        self.rows: list[tuple[float, float | None, float | None]] = []
+        self.rows: list[tuple] = []  # perf, speed override, cc:1:74, tempo leader, tempo_bpm
         self.quit = threading.Event()
 
     def attach(self, show) -> None:
@@ -112,7 +125,9 @@ class Recorder:
 
     def poll(self, now_s):
         o = self.show.overrides
-        self.rows.append((time.perf_counter(), o.params.get("speed"), o.controls.get(f"cc:1:{CC}")))
+        f = self.show._features.scalars if self.show._features is not None else {}
+        self.rows.append((time.perf_counter(), o.params.get("speed"), o.controls.get(f"cc:1:{CC}"),
+                          self.show.arbiter.leader, float(f.get("tempo_bpm", 0.0))))
         from reactor.control.actions import Action
 
         return [Action("quit")] if self.quit.is_set() else []
@@ -128,7 +143,9 @@ def run_show(tmp: str) -> dict:
     profile_path = os.path.join(tmp, "knobs.toml")
     with open(profile_path, "w") as f:
         f.write(f'name = "knobs"\n[[cc]]\ncc = {CC}\nparam = "speed"\n')
-    midi = MidiPorts(["nanokeys"], api="jack", profile=load_profile(profile_path), scan_s=0.1)
+    from reactor.control.clock import MidiClockIn
+
+    midi = MidiPorts(["nanokeys"], api="jack", profile=load_profile(profile_path), scan_s=0.1, clock=MidiClockIn())
     arrivals: list[tuple[int, int, float]] = []
     drain = midi.ports.drain
 
@@ -163,6 +180,9 @@ def run_show(tmp: str) -> dict:
             time.sleep(0.3)
             plan["burst"] = again.ask("burst 300")
             time.sleep(0.5)
+            # the controller's clock (a DAW's, say) at 123 BPM leads the tempo, then stops
+            plan["clock"] = again.ask("clock 123 4")
+            time.sleep(1.0)
             again.quit()
         except Exception as exc:  # the test reads it from the output
             plan["error"] = f"{type(exc).__name__}: {exc}"

@@ -4,6 +4,7 @@ A controller process with a virtual output named like a device sweeps a knob int
 show: the parameter waits for the knob (soft takeover) and then follows it to the top; the
 controller is unplugged (its process ends) and plugged back (started again): the port is reopened
 by name with a notice, the show never stopped, and the knob drives the parameter down again.
+Its MIDI clock then leads the show's tempo through the same port, and hands back when it stops.
 ``reactor midi-monitor`` prints what a controller sends and ``reactor devices`` lists it.
 Without jackd or python-rtmidi the tests skip, except in CI (``CI=true``), where they fail.
 """
@@ -69,8 +70,18 @@ def test_a_knob_over_jack_midi_drives_the_show_and_survives_unplugging(tmp_path)
     assert stats["errors"] == []
     during = t[(t > up_start) & (t < down_start + 0.5)]
     assert len(during) > 30 and np.max(np.diff(during)) < 0.5
-    # every message arrived (two sweeps of 128 and a burst of 300), a few ms after it was sent
-    assert stats["midi_messages"] == 128 + 128 + 300
+    # every message arrived (two sweeps of 128, a burst of 300, the clock's ticks with its start
+    # and stop), a few ms after it was sent
+    assert stats["midi_messages"] == 128 + 128 + 300 + len(plan["clock"]) + 2
+    # the controller's MIDI clock (123 BPM, 4 s) leads once it runs, at its tempo, and hands the
+    # beat back to the detector when it stops (no tick for 0.5 s)
+    clock_start, clock_end = plan["clock"][0][1], plan["clock"][-1][1]
+    led = [row for row in rows if clock_start + 1.0 < row[0] < clock_end]
+    assert led and all(row[3] == "midi" for row in led)
+    # (0.1 BPM is checked on a 128-frame real-time server in test_midi_clock_jack.py; this server
+    # runs 512-frame cycles, late under load, so arrival times are coarser here)
+    assert np.median([row[4] for row in led]) == pytest.approx(123.0, abs=0.6)
+    assert all(row[3] == "detector" for row in rows if row[0] > clock_end + 0.8)
     sent_at = dict(plan["up"])
     latency = [stamp - sent_at[v] for c, v, stamp in r["arrivals"][:128] if c == 74]
     assert len(latency) == 128 and np.median(latency) < 0.030

@@ -217,7 +217,10 @@ def surfaces_from_args(args) -> list:
         return []
     profile = load_profile(args.midi_profile) if args.midi_profile else default_profile()
     api_id(load_rtmidi(), args.midi_api)  # a missing library or API fails here, before the window opens
-    return [MidiPorts(args.midi, api=args.midi_api, profile=profile, learn=args.learn)]
+    from reactor.control.clock import MidiClockIn
+
+    # a controller or DAW that sends MIDI clock leads the tempo (see README "Tempo sources")
+    return [MidiPorts(args.midi, api=args.midi_api, profile=profile, learn=args.learn, clock=MidiClockIn())]
 
 
 def describe(msg) -> str:
