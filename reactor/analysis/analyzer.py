@@ -18,8 +18,7 @@ import numpy as np
 import scipy.fft
 
 from reactor.analysis import kernels as K
-from reactor.analysis.beats import (B_LAST_BEAT, B_PHASE_REF, BO_FIRED, BO_TIME, COMB, N_BEAT_STATE, N_BEATS_OUT,
-                                    N_PHASE_OUT, PH_BPM, PH_CONF, forward_kernel, make_state_space)
+from reactor.analysis.beats import B_PHASE_REF, BO_FIRED, BO_TIME, PH_BPM, PH_CONF, BeatTracker, make_state_space
 from reactor.analysis.downbeats import DownbeatTracker
 from reactor.analysis.loudness import LoudnessMeter
 from reactor.analysis.voice import VoiceTracker
@@ -109,7 +108,6 @@ class StreamingAnalyzer:
         self.hop_s = self.hop_samples / self.sample_rate_hz
         self.layout: SpectralLayout = make_layout(window=2 * self.hop_samples, sample_rate_hz=self.sample_rate_hz)
         self._space = make_state_space(fps=1.0 / self.hop_s)
-        self._beat_region = max(1, int(round(0.021 / self.hop_s)))  # hops where a beat is expected
         self._record = record
         self._tempo_source: TempoSource | None = None
         self.events = Events()
@@ -141,15 +139,9 @@ class StreamingAnalyzer:
         self._band_fmean = np.zeros(6)
         self._band_fprev = np.zeros(6)
         self._band_armed = np.ones(6)
-        sp = self._space
-        self._alpha = np.full(sp.n_states, 1.0 / sp.n_states)
-        self._heads = np.zeros(len(sp.intervals), dtype=np.int64)
-        lags = COMB * int(sp.intervals.max()) + 1
-        self._act_hist = np.zeros(2 * lags)
-        self._acf = np.zeros(lags)
-        self._sal_w = np.ones(len(sp.intervals))
-        self._beat = np.zeros(N_BEAT_STATE)
-        self._beat[B_LAST_BEAT] = -1e9
+        self._tracker = BeatTracker(hop_s=self.hop_s, beat_delay_s=BEAT_DELAY_S, act_power=ACT_POWER,
+                                    obs_lambda=OBS_LAMBDA, salience_gain=SALIENCE_GAIN, space=self._space)
+        self._beat = self._tracker.beat
         self._downbeats = DownbeatTracker()
         self._bar_pos_next = 0
         self._last_beat_hop = 0
@@ -274,13 +266,7 @@ class StreamingAnalyzer:
                           self._dyn, self._band_ref, self._band_env, self._band_hit, self._band_pres,
                           self._band_fmean, self._band_fprev, self._band_armed, L.act_weights,
                           ONSET_DELAY_S, band, onset, act, sc)
-        beats = np.zeros((n, N_BEATS_OUT))
-        phase = np.zeros((n, N_PHASE_OUT))
-        sp = self._space
-        forward_kernel(act, t_end, self.hop_s, BEAT_DELAY_S, self._beat_region, ACT_POWER, OBS_LAMBDA,
-                       SALIENCE_GAIN, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi, sp.tempo_weight,
-                       self._alpha, self._heads, self._beat, self._act_hist, self._acf, self._sal_w,
-                       sc[:, K.SC_QUIET_S], beats, phase)
+        beats, phase = self._tracker.step(act, t_end, sc[:, K.SC_QUIET_S])
         self._collect_events(t_end, onset, beats, phase, logb[:, : L.n_low], flux)
         power = spec.real ** 2 + spec.imag ** 2
         loud = self._loudness.step(power)

@@ -288,3 +288,50 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
         out_phase[t, PH_BPM] = 60.0 * fps / N
         out_phase[t, PH_PHASE] = ph - np.floor(ph)
         out_phase[t, PH_CONF] = conf
+
+
+class BeatTracker:
+    """The forward tracker's state and parameters, stepped over runs of hops (``step``).
+
+    Results do not depend on how the hops are batched. ``beat`` is the beat-state vector
+    (``B_*`` indices); ``step`` returns the per-hop ``(beats, phase)`` outputs of ``forward_kernel``.
+    """
+
+    def __init__(self, *, hop_s: float, beat_delay_s: float, act_power: float = 2.0, obs_lambda: float = 16.0,
+                 salience_gain: float = 0.25, space: StateSpace | None = None) -> None:
+        self.hop_s = float(hop_s)
+        self.beat_delay_s = float(beat_delay_s)
+        self.act_power = float(act_power)
+        self.obs_lambda = float(obs_lambda)
+        self.salience_gain = float(salience_gain)
+        self.space = space if space is not None else make_state_space(fps=1.0 / self.hop_s)
+        self.region = max(1, int(round(0.021 / self.hop_s)))  # hops where a beat is expected
+        sp = self.space
+        self.alpha = np.full(sp.n_states, 1.0 / sp.n_states)
+        self.heads = np.zeros(len(sp.intervals), dtype=np.int64)
+        lags = COMB * int(sp.intervals.max()) + 1
+        self.act_hist = np.zeros(2 * lags)
+        self.acf = np.zeros(lags)
+        self.sal_w = np.ones(len(sp.intervals))
+        self.beat = np.zeros(N_BEAT_STATE)
+        self.beat[B_LAST_BEAT] = -1e9
+
+    def step(self, act: np.ndarray, t_end: np.ndarray, quiet_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = act.shape[0]
+        beats = np.zeros((n, N_BEATS_OUT))
+        phase = np.zeros((n, N_PHASE_OUT))
+        sp = self.space
+        forward_kernel(np.ascontiguousarray(act, dtype=np.float64), np.ascontiguousarray(t_end, dtype=np.float64),
+                       self.hop_s, self.beat_delay_s, self.region, self.act_power, self.obs_lambda,
+                       self.salience_gain, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi,
+                       sp.tempo_weight, self.alpha, self.heads, self.beat, self.act_hist, self.acf, self.sal_w,
+                       np.ascontiguousarray(quiet_s, dtype=np.float64), beats, phase)
+        return beats, phase
+
+
+def run_tracker(act, t_end, hop_s: float, quiet_s, *, beat_delay_s: float, **kw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The causal tracker over a whole activation: (beat times, emission times, per-hop phase outputs)."""
+    tr = BeatTracker(hop_s=hop_s, beat_delay_s=beat_delay_s, **kw)
+    beats, phase = tr.step(np.asarray(act, float), np.asarray(t_end, float), np.asarray(quiet_s, float))
+    fired = np.flatnonzero(beats[:, BO_FIRED] > 0.0)
+    return beats[fired, BO_TIME], np.asarray(t_end, float)[fired], phase
