@@ -16,7 +16,7 @@ and against its metrical variants; the variant that fits best names the error:
 
 Usage::
 
-    python benchmarks/beat_errors.py [--split train|test|all] [--tracks GLOB] [--json PATH]
+    python benchmarks/beat_errors.py [--split train|test|all] [--tracks GLOB] [--no-level] [--json PATH]
 """
 
 from __future__ import annotations
@@ -70,12 +70,17 @@ def recording(wav: Path) -> dict[str, np.ndarray]:
     return out
 
 
+LEVEL = True  # False: score the trackers without their metrical-level choice (``--no-level``)
+
+
 def causal_beats(rec: dict) -> np.ndarray:
     """The live tracker's beats (reported times) from a cached recording."""
     from reactor.analysis import analyzer as A
     from reactor.analysis.beats import run_tracker
 
-    return run_tracker(rec["act"], rec["t"], float(rec["hop_s"]), rec["quiet_s"], beat_delay_s=A.BEAT_DELAY_S)[0]
+    low = rec["flux"][:, 0] + rec["flux"][:, 1]  # the analyzer's level-choice accent
+    return run_tracker(rec["act"], rec["t"], float(rec["hop_s"]), rec["quiet_s"], beat_delay_s=A.BEAT_DELAY_S, accent=low,
+                       level=LEVEL)[0]
 
 
 def lookahead_beats(rec: dict) -> np.ndarray:
@@ -83,7 +88,7 @@ def lookahead_beats(rec: dict) -> np.ndarray:
     from reactor.analysis.lookahead import track_from_recording
 
     full = dict(rec)
-    return track_from_recording(full, hop_s=float(rec["hop_s"]), beat_delay_s=BEAT_DELAY_S).beat_times_s
+    return track_from_recording(full, hop_s=float(rec["hop_s"]), beat_delay_s=BEAT_DELAY_S, level=LEVEL).beat_times_s
 
 
 def variants(ref: np.ndarray) -> dict[str, np.ndarray]:
@@ -124,8 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tracks", default="*")
     p.add_argument("--only", default="causal,lookahead")
     p.add_argument("--json", type=Path)
+    p.add_argument("--no-level", action="store_true", help="without the metrical-level choice (the trackers as decoded)")
     p.add_argument("-q", "--quiet", action="store_true", help="summary only")
     args = p.parse_args(argv)
+    global LEVEL
+    LEVEL = not args.no_level
     sys.path.insert(0, str(ROOT))
     warnings.filterwarnings("ignore", module="mir_eval")
     truths = []

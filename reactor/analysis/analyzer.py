@@ -18,7 +18,8 @@ import numpy as np
 import scipy.fft
 
 from reactor.analysis import kernels as K
-from reactor.analysis.beats import B_PHASE_REF, BO_FIRED, BO_TIME, PH_BPM, PH_CONF, BeatTracker, make_state_space
+from reactor.analysis.beats import (B_PERIOD, B_PHASE_REF, BO_FIRED, BO_TIME, PH_BPM, PH_CONF, BeatTracker, LevelSelector,
+                                    make_state_space)
 from reactor.analysis.downbeats import DownbeatTracker
 from reactor.analysis.loudness import LoudnessMeter
 from reactor.analysis.voice import VoiceTracker
@@ -148,6 +149,8 @@ class StreamingAnalyzer:
         # per-hop cues for the downbeat tracker: must hold a batch plus the longest beat
         self._lowband_ring = np.zeros((2 * MAX_BATCH_HOPS, L.n_low))
         self._lowflux_ring = np.zeros(2 * MAX_BATCH_HOPS)
+        self._level = LevelSelector()
+        self._prev_tracked_s = None  # time of the previous tracked beat (its accent is read at the next)
         self._hop_index = 0
         self._last = _LastHop.empty()
         self._webaudio = WebAudioAnalyser()
@@ -280,6 +283,17 @@ class StreamingAnalyzer:
                                  "scalars": sc, "act": act, "phase": phase, "flux": flux, "loudness_lufs": loud,
                                  "vowel_open": mouth})
 
+    def _accent(self, time_s: float, now_hop: int) -> float | None:
+        """The low-band (sub + bass) flux at a past beat: its maximum over the hop before to 2 hops
+        after the hop where the beat's onset shows (None when that is no longer, or not yet, in the
+        ring). Kicks mark the beat that is kept when the level is halved."""
+        ring_n = self._lowflux_ring.shape[0]
+        h = int(np.ceil((time_s + BEAT_DELAY_S) / self.hop_s)) - 1
+        lo, hi = max(0, h - 1), min(h + 3, now_hop + 1)
+        if hi <= lo or now_hop - lo >= ring_n:
+            return None
+        return float(max(self._lowflux_ring[k % ring_n] for k in range(lo, hi)))
+
     def _collect_events(self, t_end, onset, beats, phase, lowbands, flux) -> None:
         ev = self.events
         n = t_end.shape[0]
@@ -293,8 +307,17 @@ class StreamingAnalyzer:
         idx = np.arange(start, start + n) % ring_n
         self._lowband_ring[idx] = lowbands
         self._lowflux_ring[idx] = flux[:, 0] + flux[:, 1]
+        seg_start = 0  # hops [seg_start, j) report the tempo at the level chosen before beat j
         for j in np.flatnonzero(beats[:, BO_FIRED] > 0.0):
             g = start + j
+            phase[seg_start:j, PH_BPM] /= self._level.factor
+            seg_start = j
+            # metrical level: the tracker may run at the eighths; keep every other beat then
+            prev = self._prev_tracked_s
+            acc = self._accent(prev, g) if prev is not None else None
+            self._prev_tracked_s = float(beats[j, BO_TIME])
+            if not self._level.step(60.0 / float(phase[j, PH_BPM]), acc):
+                continue
             seg_len = min(g - self._last_beat_hop, ring_n)
             if seg_len > 0 and self._last_beat_hop > 0:
                 a, b = (g - seg_len) % ring_n, g % ring_n
@@ -312,7 +335,8 @@ class StreamingAnalyzer:
             ev.beat_bar_position.append(int(self._bar_pos_next))
             ev.bar_count.append((ev.bar_count[-1] if ev.bar_count else 0) + (self._bar_pos_next == 0))
             ev.downbeat_confidence.append(float(self._downbeats.confidence))
-            ev.tempo_bpm.append(float(phase[j, PH_BPM]))
+            ev.tempo_bpm.append(float(phase[j, PH_BPM]) / self._level.factor)
+        phase[seg_start:, PH_BPM] /= self._level.factor
         self._hop_index += n
 
     # ------------------------------------------------------------------ snapshots
@@ -383,7 +407,12 @@ class StreamingAnalyzer:
                        downbeat_pulse=0.0, downbeat_confidence=0.0, bar_count=0.0)
             return out
         last = ev.beat_times_s[k - 1]
-        nxt = ev.beat_times_s[k] if k < len(ev.beat_times_s) else float(self._beat[B_PHASE_REF])
+        if k < len(ev.beat_times_s):
+            nxt = ev.beat_times_s[k]
+        else:  # the tracker's next beat, or the one after it where that one is not an output beat
+            nxt = float(self._beat[B_PHASE_REF])
+            if not self._level.keeps(self._level.index):
+                nxt += float(self._beat[B_PERIOD])
         if nxt <= last + 0.25 * period:
             nxt = last + period
         phase = min(0.999, max(0.0, (t - last) / (nxt - last)))
