@@ -16,7 +16,8 @@ and against its metrical variants; the variant that fits best names the error:
 
 Usage::
 
-    python benchmarks/beat_errors.py [--split train|test|all] [--tracks GLOB] [--no-level] [--json PATH]
+    python benchmarks/beat_errors.py [--split train|test|all] [--tracks GLOB] [--no-level] [--causal-level]
+        [--json PATH]
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def recording(wav: Path) -> dict[str, np.ndarray]:
     return out
 
 
-LEVEL = True  # False: score the trackers without their metrical-level choice (``--no-level``)
+LEVEL = True  # False: the look-ahead track without its metrical-level choice (``--no-level``)
+CAUSAL_LEVEL = False  # True: the live tracker with its (optional) level choice (``--causal-level``)
 
 
 def causal_beats(rec: dict) -> np.ndarray:
@@ -80,7 +82,7 @@ def causal_beats(rec: dict) -> np.ndarray:
 
     low = rec["flux"][:, 0] + rec["flux"][:, 1]  # the analyzer's level-choice accent
     return run_tracker(rec["act"], rec["t"], float(rec["hop_s"]), rec["quiet_s"], beat_delay_s=A.BEAT_DELAY_S, accent=low,
-                       level=LEVEL)[0]
+                       level=CAUSAL_LEVEL)[0]
 
 
 def lookahead_beats(rec: dict) -> np.ndarray:
@@ -129,11 +131,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--tracks", default="*")
     p.add_argument("--only", default="causal,lookahead")
     p.add_argument("--json", type=Path)
-    p.add_argument("--no-level", action="store_true", help="without the metrical-level choice (the trackers as decoded)")
+    p.add_argument("--no-level", action="store_true", help="look-ahead without its metrical-level choice")
+    p.add_argument("--causal-level", action="store_true", help="live tracker with the optional level choice")
     p.add_argument("-q", "--quiet", action="store_true", help="summary only")
     args = p.parse_args(argv)
-    global LEVEL
-    LEVEL = not args.no_level
+    global LEVEL, CAUSAL_LEVEL
+    LEVEL, CAUSAL_LEVEL = not args.no_level, args.causal_level
     sys.path.insert(0, str(ROOT))
     warnings.filterwarnings("ignore", module="mir_eval")
     truths = []

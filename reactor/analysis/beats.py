@@ -348,10 +348,11 @@ class BeatTracker:
         return beats, phase
 
 
-def run_tracker(act, t_end, hop_s: float, quiet_s, *, beat_delay_s: float, level: bool = True,
+def run_tracker(act, t_end, hop_s: float, quiet_s, *, beat_delay_s: float, level: bool = False,
                 accent=None, level_kw=None, **kw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The causal tracker over a whole activation, as the analyzer runs it: (beat times, emission
-    times, per-hop phase outputs). ``level=False`` skips the metrical-level choice (``LevelSelector``);
+    times, per-hop phase outputs). ``level=True`` adds the metrical-level choice (``LevelSelector``, as
+    ``StreamingAnalyzer(level_choice=True)``);
     ``accent`` (per hop) is what the level choice reads at each beat: the analyzer's low-band
     (sub + bass) flux; the activation if None."""
     act = np.asarray(act, float)
