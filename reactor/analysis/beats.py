@@ -392,12 +392,13 @@ class LevelSelector:
     tempo prior at the tracked tempo with the prior at half of it plus the accent contrast
     between the two alternating beat parities (leaky means of the low-band flux at each beat), and
     with hysteresis halves the output, keeping the accented parity. ``step(period_s, accent_of_previous)``
-    is called once per tracked beat and says whether that beat is a beat of the output.
+    is called once per tracked beat and says whether that beat is a beat of the output. The
+    defaults were chosen on the real-music train split (``benchmarks/beat_errors.py --causal-level``).
     """
 
-    def __init__(self, *, memory_beats: float = 16.0, accent_gain: float = 0.5, hysteresis: float = 0.2,
-                 parity_margin: float = 0.2, prior_bpm: float = LEVEL_PRIOR_BPM,
-                 prior_octaves: float = LEVEL_PRIOR_OCTAVES, prior_plateau: float = LEVEL_PRIOR_PLATEAU) -> None:
+    def __init__(self, *, memory_beats: float = 32.0, accent_gain: float = 0.5, hysteresis: float = 0.2,
+                 parity_margin: float = 0.5, prior_bpm: float = LEVEL_PRIOR_BPM,
+                 prior_octaves: float = LEVEL_PRIOR_OCTAVES, prior_plateau: float = 0.35) -> None:
         self._decay = float(np.exp(-1.0 / memory_beats))
         self._gain, self._hyst, self._margin = float(accent_gain), float(hysteresis), float(parity_margin)
         self._prior = (float(prior_bpm), float(prior_octaves), float(prior_plateau))

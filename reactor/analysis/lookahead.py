@@ -4,7 +4,9 @@ A file is known in full, so beat, downbeat and tempo need not be guessed causall
 (beat interval, position in beat) state space as the live tracker (``beats.make_state_space``) is
 decoded with Viterbi over the whole activation, so every beat is placed with the context of the
 whole piece (after Krebs, Böck & Widmer, ISMIR 2015; the offline madmom tracker does this over an
-RNN activation). Then bar position and meter (3 or 4) are decoded over the beats with a second,
+RNN activation). The decoded track's metrical level is then checked once for the whole piece
+(``choose_level``: halved or doubled where a tempo prior and the beats' accents say the decoder
+followed the eighths or the half notes). Then bar position and meter (3 or 4) are decoded over the beats with a second,
 small Viterbi whose cue is low-band onset strength and low-band spectral change at each beat, and
 sections come from the energy curve.
 
