@@ -81,8 +81,8 @@ def causal_beats(rec: dict) -> np.ndarray:
     from reactor.analysis.beats import run_tracker
 
     low = rec["flux"][:, 0] + rec["flux"][:, 1]  # the analyzer's level-choice accent
-    return run_tracker(rec["act"], rec["t"], float(rec["hop_s"]), rec["quiet_s"], beat_delay_s=A.BEAT_DELAY_S, accent=low,
-                       level=CAUSAL_LEVEL)[0]
+    return run_tracker(rec["act"], rec["t"], float(rec["hop_s"]), rec["quiet_s"], beat_delay_s=A.BEAT_DELAY_S,
+                       accent=low, level=CAUSAL_LEVEL)[0]
 
 
 def lookahead_beats(rec: dict) -> np.ndarray:

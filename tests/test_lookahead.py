@@ -196,3 +196,16 @@ def test_choose_level_halves_doubles_or_keeps_by_tempo_prior_and_accents():
     assert out.size == 119 and np.allclose(np.diff(out), 30.0 / 70.0)
     plain = np.arange(100) * 0.5  # 120 BPM, weak half-beats: kept as decoded
     np.testing.assert_array_equal(choose_level(plain, np.ones(100), np.full(99, 0.3)), plain)
+
+
+def test_the_causal_level_choice_does_not_depend_on_block_size():
+    truth = 0.5 + np.arange(40) * 60.0 / 90.0
+    x = _drums(truth, hat_gain=2.0)
+    runs = []
+    for block in (1000, 65536):
+        an = StreamingAnalyzer(sample_rate_hz=SR, channels=2, level_choice=True)
+        for i in range(0, x.shape[0], block):
+            an.process(x[i:i + block])
+        runs.append((np.array(an.events.beat_times_s), an.snapshot()["tempo_bpm"]))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]

@@ -18,8 +18,8 @@ import numpy as np
 import scipy.fft
 
 from reactor.analysis import kernels as K
-from reactor.analysis.beats import (B_PERIOD, B_PHASE_REF, BO_FIRED, BO_TIME, PH_BPM, PH_CONF, BeatTracker, LevelSelector,
-                                    make_state_space)
+from reactor.analysis.beats import (B_PERIOD, B_PHASE_REF, BO_FIRED, BO_TIME, PH_BPM, PH_CONF, BeatTracker,
+                                    LevelSelector, make_state_space)
 from reactor.analysis.downbeats import DownbeatTracker
 from reactor.analysis.loudness import LoudnessMeter
 from reactor.analysis.voice import VoiceTracker

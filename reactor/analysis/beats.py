@@ -116,7 +116,7 @@ def tempo_log_prior(bpm, centre_bpm: float, octaves: float, plateau: float = 0.0
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, salience_gain, half_weight,
+def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, salience_gain,
                    intervals, offsets, trans, src_lo, src_hi, tempo_weight, alpha, heads,
                    beat_state, act_hist, acf, sal_w, active_s, out_beats, out_phase):
     """Run the forward recursion over a batch of hops and predict/emit beats.
@@ -189,18 +189,10 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
         # duration at every tempo so slow tempi are not penalized for the quiet hops around a
         # short peak) vs the rest
         ratio = a * (obs_lambda - 1.0) / (1.0 - a)
-        # The half-beat (an eighth note at a quarter-note beat) expects a hit too, weaker: music
-        # at 90 BPM has eighths, and a model that calls them evidence against a beat hands every
-        # such piece to the 180 BPM hypothesis, whatever the tempo prior says.
-        ratio_half = ratio ** half_weight
         for i in range(nt):
             N = intervals[i]
             for p in range(region):
                 alpha[offsets[i] + (heads[i] + p) % N] *= ratio
-            if half_weight > 0.0:
-                h0 = N // 2
-                for p in range(h0, min(h0 + region, N)):
-                    alpha[offsets[i] + (heads[i] + p) % N] *= ratio_half
         # --- find the most likely state. Every 4th hop: a full pass, which also measures the
         # total mass (for confidence and renormalization). In between the best state can only
         # have moved by a beat-completion transition, so it is sought among the tempi near the
@@ -316,13 +308,12 @@ class BeatTracker:
     """
 
     def __init__(self, *, hop_s: float, beat_delay_s: float, act_power: float = 2.0, obs_lambda: float = 16.0,
-                 salience_gain: float = 0.25, half_weight: float = 0.0, space: StateSpace | None = None) -> None:
+                 salience_gain: float = 0.25, space: StateSpace | None = None) -> None:
         self.hop_s = float(hop_s)
         self.beat_delay_s = float(beat_delay_s)
         self.act_power = float(act_power)
         self.obs_lambda = float(obs_lambda)
         self.salience_gain = float(salience_gain)
-        self.half_weight = float(half_weight)
         self.space = space if space is not None else make_state_space(fps=1.0 / self.hop_s)
         self.region = max(1, int(round(0.021 / self.hop_s)))  # hops where a beat is expected
         sp = self.space
@@ -342,7 +333,7 @@ class BeatTracker:
         sp = self.space
         forward_kernel(np.ascontiguousarray(act, dtype=np.float64), np.ascontiguousarray(t_end, dtype=np.float64),
                        self.hop_s, self.beat_delay_s, self.region, self.act_power, self.obs_lambda,
-                       self.salience_gain, self.half_weight, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi,
+                       self.salience_gain, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi,
                        sp.tempo_weight, self.alpha, self.heads, self.beat, self.act_hist, self.acf, self.sal_w,
                        np.ascontiguousarray(quiet_s, dtype=np.float64), beats, phase)
         return beats, phase
