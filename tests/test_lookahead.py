@@ -156,3 +156,56 @@ def test_the_causal_tracker_on_the_same_failure_modes(case):
         x, after = _drums(truth, hat_gain=2.0), 5.0
     a = analyze_samples(x, sample_rate_hz=SR)
     assert _f(a.beat_times_s, truth, after_s=after) > 0.95
+
+
+def _causal_beats(x, *, level_choice):
+    an = StreamingAnalyzer(sample_rate_hz=SR, channels=2, level_choice=level_choice)
+    for i in range(0, x.shape[0], 4096):
+        an.process(x[i:i + 4096])
+    return np.array(an.events.beat_times_s), an
+
+
+def test_the_causal_level_choice_halves_a_tracker_locked_to_the_eighths():
+    # the double-tempo bait above: without the level choice the live tracker runs at 180 BPM
+    truth = 0.5 + np.arange(80) * 60.0 / 90.0
+    x = _drums(truth, hat_gain=2.0)
+    plain, _ = _causal_beats(x, level_choice=False)
+    halved, an = _causal_beats(x, level_choice=True)
+    assert _f(plain, truth) < 0.8
+    assert _f(halved, truth, after_s=12.0) > 0.95
+    assert an.snapshot()["tempo_bpm"] == pytest.approx(90.0, rel=0.03)
+
+
+def test_the_causal_level_choice_keeps_a_plain_groove():
+    truth = 0.5 + np.arange(96) * 0.5
+    x = _drums(truth)
+    beats, an = _causal_beats(x, level_choice=True)
+    assert _f(beats, truth) > 0.95
+    assert an.snapshot()["tempo_bpm"] == pytest.approx(120.0, rel=0.03)
+
+
+def test_choose_level_halves_doubles_or_keeps_by_tempo_prior_and_accents():
+    from reactor.analysis.lookahead import choose_level
+
+    eighths = np.arange(200) * 60.0 / 190.0  # decoded at 190 BPM, the notated beat is 95
+    acc = np.where(np.arange(200) % 2 == 1, 1.0, 0.4)  # the odd ones carry the kick
+    out = choose_level(eighths, acc, np.full(199, 0.2))
+    np.testing.assert_allclose(out, eighths[1::2])
+    halves = np.arange(60) * 60.0 / 70.0  # decoded at 70 BPM, strong hits half-way between
+    out = choose_level(halves, np.ones(60), np.full(59, 0.95))
+    assert out.size == 119 and np.allclose(np.diff(out), 30.0 / 70.0)
+    plain = np.arange(100) * 0.5  # 120 BPM, weak half-beats: kept as decoded
+    np.testing.assert_array_equal(choose_level(plain, np.ones(100), np.full(99, 0.3)), plain)
+
+
+def test_the_causal_level_choice_does_not_depend_on_block_size():
+    truth = 0.5 + np.arange(40) * 60.0 / 90.0
+    x = _drums(truth, hat_gain=2.0)
+    runs = []
+    for block in (1000, 65536):
+        an = StreamingAnalyzer(sample_rate_hz=SR, channels=2, level_choice=True)
+        for i in range(0, x.shape[0], block):
+            an.process(x[i:i + block])
+        runs.append((np.array(an.events.beat_times_s), an.snapshot()["tempo_bpm"]))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]

@@ -64,7 +64,7 @@ class StateSpace:
 
 def make_state_space(*, fps: float, min_bpm: float = 55.0, max_bpm: float = 215.0,
                      n_tempi: int = 40, transition_lambda: float = 100.0,
-                     prior_bpm: float = 120.0, prior_octaves: float = 0.9) -> StateSpace:
+                     prior_bpm: float = 120.0, prior_octaves: float = 0.9, prior_plateau: float = 0.0) -> StateSpace:
     """Build the state space.
 
     Parameters
@@ -79,6 +79,9 @@ def make_state_space(*, fps: float, min_bpm: float = 55.0, max_bpm: float = 215.
         Tempo-change stiffness: p(i -> j) ~ exp(-lambda * |N_j / N_i - 1|).
     prior_bpm, prior_octaves : float
         Log-normal tempo prior (centre, standard deviation in octaves) applied at each beat.
+    prior_plateau : float
+        Half-width (octaves) of a flat top around ``prior_bpm``: tempi within it pay nothing,
+        the log-normal fall-off starts at its edges (``tempo_log_prior``).
     """
     if not (20.0 <= min_bpm < max_bpm <= 400.0):
         raise ValueError("need 20 <= min_bpm < max_bpm <= 400")
@@ -95,7 +98,7 @@ def make_state_space(*, fps: float, min_bpm: float = 55.0, max_bpm: float = 215.
     # a beat completes, raised to N/N_ref so every tempo pays it at the same rate per second.
     # Inside the row-normalized transition it could only shuffle mass between neighbouring
     # tempi and would never choose between 100 and 200 BPM.
-    log_prior = -0.5 * (np.log2(bpm / prior_bpm) / prior_octaves) ** 2
+    log_prior = tempo_log_prior(bpm, prior_bpm, prior_octaves, prior_plateau)
     n_ref = 60.0 * fps / prior_bpm
     tempo_weight = np.exp(log_prior * iv / n_ref)
     nz = trans > 0.0
@@ -103,6 +106,13 @@ def make_state_space(*, fps: float, min_bpm: float = 55.0, max_bpm: float = 215.
     src_hi = np.array([len(iv) - np.argmax(nz[::-1, j]) for j in range(len(iv))], dtype=np.int64)
     return StateSpace(intervals=iv, offsets=offsets, trans=trans, src_lo=src_lo, src_hi=src_hi,
                       tempo_weight=tempo_weight, n_states=int(iv.sum()))
+
+
+def tempo_log_prior(bpm, centre_bpm: float, octaves: float, plateau: float = 0.0):
+    """Log tempo prior: flat within ``plateau`` octaves of ``centre_bpm``, then a Gaussian fall-off
+    in log tempo with standard deviation ``octaves``."""
+    d = np.maximum(np.abs(np.log2(np.asarray(bpm, float) / centre_bpm)) - plateau, 0.0)
+    return -0.5 * (d / octaves) ** 2
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
@@ -288,3 +298,140 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
         out_phase[t, PH_BPM] = 60.0 * fps / N
         out_phase[t, PH_PHASE] = ph - np.floor(ph)
         out_phase[t, PH_CONF] = conf
+
+
+class BeatTracker:
+    """The forward tracker's state and parameters, stepped over runs of hops (``step``).
+
+    Results do not depend on how the hops are batched. ``beat`` is the beat-state vector
+    (``B_*`` indices); ``step`` returns the per-hop ``(beats, phase)`` outputs of ``forward_kernel``.
+    """
+
+    def __init__(self, *, hop_s: float, beat_delay_s: float, act_power: float = 2.0, obs_lambda: float = 16.0,
+                 salience_gain: float = 0.25, space: StateSpace | None = None) -> None:
+        self.hop_s = float(hop_s)
+        self.beat_delay_s = float(beat_delay_s)
+        self.act_power = float(act_power)
+        self.obs_lambda = float(obs_lambda)
+        self.salience_gain = float(salience_gain)
+        self.space = space if space is not None else make_state_space(fps=1.0 / self.hop_s)
+        self.region = max(1, int(round(0.021 / self.hop_s)))  # hops where a beat is expected
+        sp = self.space
+        self.alpha = np.full(sp.n_states, 1.0 / sp.n_states)
+        self.heads = np.zeros(len(sp.intervals), dtype=np.int64)
+        lags = COMB * int(sp.intervals.max()) + 1
+        self.act_hist = np.zeros(2 * lags)
+        self.acf = np.zeros(lags)
+        self.sal_w = np.ones(len(sp.intervals))
+        self.beat = np.zeros(N_BEAT_STATE)
+        self.beat[B_LAST_BEAT] = -1e9
+
+    def step(self, act: np.ndarray, t_end: np.ndarray, quiet_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = act.shape[0]
+        beats = np.zeros((n, N_BEATS_OUT))
+        phase = np.zeros((n, N_PHASE_OUT))
+        sp = self.space
+        forward_kernel(np.ascontiguousarray(act, dtype=np.float64), np.ascontiguousarray(t_end, dtype=np.float64),
+                       self.hop_s, self.beat_delay_s, self.region, self.act_power, self.obs_lambda,
+                       self.salience_gain, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi,
+                       sp.tempo_weight, self.alpha, self.heads, self.beat, self.act_hist, self.acf, self.sal_w,
+                       np.ascontiguousarray(quiet_s, dtype=np.float64), beats, phase)
+        return beats, phase
+
+
+def run_tracker(act, t_end, hop_s: float, quiet_s, *, beat_delay_s: float, level: bool = False,
+                accent=None, level_kw=None, **kw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The causal tracker over a whole activation, as the analyzer runs it: (beat times, emission
+    times, per-hop phase outputs). ``level=True`` adds the metrical-level choice (``LevelSelector``, as
+    ``StreamingAnalyzer(level_choice=True)``);
+    ``accent`` (per hop) is what the level choice reads at each beat: the analyzer's low-band
+    (sub + bass) flux; the activation if None."""
+    act = np.asarray(act, float)
+    t_end = np.asarray(t_end, float)
+    tr = BeatTracker(hop_s=hop_s, beat_delay_s=beat_delay_s, **kw)
+    beats, phase = tr.step(act, t_end, np.asarray(quiet_s, float))
+    fired = np.flatnonzero(beats[:, BO_FIRED] > 0.0)
+    if not level:
+        return beats[fired, BO_TIME], t_end[fired], phase
+    sel = LevelSelector(**(level_kw or {}))
+    acc_sig = act if accent is None else np.asarray(accent, float)
+    keep = np.zeros(fired.size, dtype=bool)
+    prev = None
+    for n, j in enumerate(fired):
+        acc = None
+        if prev is not None:
+            h = int(np.ceil((prev + beat_delay_s) / hop_s)) - 1
+            lo, hi = max(0, h - 1), min(h + 3, j + 1)
+            acc = float(acc_sig[lo:hi].max()) if hi > lo else None
+        prev = float(beats[j, BO_TIME])
+        keep[n] = sel.step(60.0 / float(phase[j, PH_BPM]), acc)
+    return beats[fired[keep], BO_TIME], t_end[fired[keep]], phase
+
+
+LEVEL_PRIOR_BPM = 120.0
+LEVEL_PRIOR_OCTAVES = 0.3
+LEVEL_PRIOR_PLATEAU = 0.4
+"""The tempo prior of the metrical-level choice: flat from 91 to 158 BPM, falling off outside
+(chosen on the real-music train split, ``benchmarks/beat_errors.py``)."""
+
+
+class LevelSelector:
+    """Causal choice of the metrical level: keep every tracked beat, or every other one.
+
+    The forward tracker locks to the strongest regular pulse, and music at 80-105 BPM with busy
+    eighths gives it the eighths (the double tempo). After each tracked beat this compares the
+    tempo prior at the tracked tempo with the prior at half of it plus the accent contrast
+    between the two alternating beat parities (leaky means of the low-band flux at each beat), and
+    with hysteresis halves the output, keeping the accented parity. ``step(period_s, accent_of_previous)``
+    is called once per tracked beat and says whether that beat is a beat of the output. The
+    defaults were chosen on the real-music train split (``benchmarks/beat_errors.py --causal-level``).
+    """
+
+    def __init__(self, *, memory_beats: float = 32.0, accent_gain: float = 0.5, hysteresis: float = 0.2,
+                 parity_margin: float = 0.5, prior_bpm: float = LEVEL_PRIOR_BPM,
+                 prior_octaves: float = LEVEL_PRIOR_OCTAVES, prior_plateau: float = 0.35) -> None:
+        self._decay = float(np.exp(-1.0 / memory_beats))
+        self._gain, self._hyst, self._margin = float(accent_gain), float(hysteresis), float(parity_margin)
+        self._prior = (float(prior_bpm), float(prior_octaves), float(prior_plateau))
+        self._sum = [0.0, 0.0]
+        self._cnt = [0.0, 0.0]
+        self._periods: list[float] = []
+        self.index = 0  # tracked beats seen
+        self.parity = 0  # parity (index % 2) of the kept beats while halved
+        self.halved = False
+
+    @property
+    def factor(self) -> int:
+        """Tracked beats per output beat (1 or 2)."""
+        return 2 if self.halved else 1
+
+    def keeps(self, index: int) -> bool:
+        """Whether tracked beat ``index`` is an output beat under the current decision."""
+        return not self.halved or index % 2 == self.parity
+
+    def step(self, period_s: float, accent_prev: float | None) -> bool:
+        """Advance by one tracked beat (``period_s``: the tracked beat period; ``accent_prev``: the
+        accent (low-band flux) at the previous tracked beat, now that it has passed; None if unknown)."""
+        j = self.index
+        if accent_prev is not None and j > 0:
+            p = (j - 1) % 2
+            d = self._decay
+            self._sum = [v * d for v in self._sum]
+            self._cnt = [v * d for v in self._cnt]
+            self._sum[p] += accent_prev
+            self._cnt[p] += 1.0
+        self._periods = (self._periods + [period_s])[-8:]
+        if j >= 3 and min(self._cnt) > 0.0:
+            m = [self._sum[k] / self._cnt[k] for k in (0, 1)]
+            if m[1 - self.parity] > m[self.parity] * (1.0 + self._margin):
+                self.parity = 1 - self.parity
+            contrast = (m[self.parity] - m[1 - self.parity]) / (0.5 * (m[0] + m[1]) + 1e-9)
+            bpm = 60.0 / float(np.median(self._periods))
+            c, o, w = self._prior
+            d = float(tempo_log_prior(bpm / 2.0, c, o, w) + self._gain * contrast - tempo_log_prior(bpm, c, o, w))
+            if d > self._hyst:
+                self.halved = True
+            elif d < -self._hyst:
+                self.halved = False
+        self.index = j + 1
+        return self.keeps(j)

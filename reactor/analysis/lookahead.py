@@ -4,7 +4,9 @@ A file is known in full, so beat, downbeat and tempo need not be guessed causall
 (beat interval, position in beat) state space as the live tracker (``beats.make_state_space``) is
 decoded with Viterbi over the whole activation, so every beat is placed with the context of the
 whole piece (after Krebs, Böck & Widmer, ISMIR 2015; the offline madmom tracker does this over an
-RNN activation). Then bar position and meter (3 or 4) are decoded over the beats with a second,
+RNN activation). The decoded track's metrical level is then checked once for the whole piece
+(``choose_level``: halved or doubled where a tempo prior and the beats' accents say the decoder
+followed the eighths or the half notes). Then bar position and meter (3 or 4) are decoded over the beats with a second,
 small Viterbi whose cue is low-band onset strength and low-band spectral change at each beat, and
 sections come from the energy curve.
 
@@ -21,7 +23,8 @@ from pathlib import Path
 import numpy as np
 from numba import njit
 
-from reactor.analysis.beats import make_state_space
+from reactor.analysis.beats import (LEVEL_PRIOR_BPM, LEVEL_PRIOR_OCTAVES, LEVEL_PRIOR_PLATEAU, make_state_space,
+                                    tempo_log_prior)
 
 OBS_LAMBDA = 16.0
 """How much more a beat-region hop expects activation than any other hop (as the live tracker)."""
@@ -129,6 +132,38 @@ def viterbi_kernel(log_beat, log_other, region, intervals, offsets, log_trans, s
         else:
             bi = back[t, bi]
             bp = intervals[bi] - 1
+
+
+LEVEL_ACCENT_GAIN = 0.5
+"""Weight of the accent contrast between alternate beats against the tempo prior (level choice)."""
+LEVEL_MID_GAIN = 1.0
+"""Weight of the half-beat accent (relative to the beats' own) for doubling the level."""
+
+
+def choose_level(beats: np.ndarray, accent: np.ndarray, mid_accent: np.ndarray) -> np.ndarray:
+    """The metrical level of a decoded beat track, chosen once for the whole piece.
+
+    The decoder follows the strongest regular pulse, which on music notated at 80-105 BPM with
+    busy eighths is the eighths, and on some fast pieces the half notes. Against the tempo prior
+    (flat 91-158 BPM, ``beats.LEVEL_PRIOR_*``) this weighs halving (every other beat, the parity
+    with the stronger ``accent``: the activation at each beat, plus their contrast) and doubling
+    (the half-beats added, when their ``mid_accent`` comes near the beats' own) against keeping
+    the track as decoded.
+    """
+    if beats.size < 8:
+        return beats
+    bpm = 60.0 / float(np.median(np.diff(beats)))
+    prior = lambda x: float(tempo_log_prior(x, LEVEL_PRIOR_BPM, LEVEL_PRIOR_OCTAVES, LEVEL_PRIOR_PLATEAU))  # noqa: E731
+    m = [float(accent[0::2].mean()), float(accent[1::2].mean())]
+    k = int(np.argmax(m))
+    contrast = (m[k] - m[1 - k]) / (0.5 * (m[0] + m[1]) + 1e-9)
+    keep = prior(bpm)
+    if prior(bpm / 2.0) + LEVEL_ACCENT_GAIN * contrast > keep:
+        return beats[k::2]
+    ratio = float(mid_accent.mean()) / (float(accent.mean()) + 1e-9)
+    if prior(2.0 * bpm) + LEVEL_MID_GAIN * (ratio - 1.0) > keep:
+        return np.sort(np.concatenate([beats, beats[:-1] + np.diff(beats) / 2.0]))
+    return beats
 
 
 def periodicity_bpm(act: np.ndarray, fps: float, *, min_bpm: float = 55.0, max_bpm: float = 215.0) -> np.ndarray:
@@ -255,8 +290,10 @@ def sections(times_s: np.ndarray, level_db: np.ndarray, *, min_s: float = SECTIO
     return np.array(sorted(starts)), np.array(sorted(drops))
 
 
-def track_from_recording(rec: dict, *, hop_s: float, beat_delay_s: float, learned: bool = False) -> Track:
-    """The look-ahead track from a recording analyzer's per-hop outputs (``StreamingAnalyzer.recorded``)."""
+def track_from_recording(rec: dict, *, hop_s: float, beat_delay_s: float, learned: bool = False,
+                         level: bool = True) -> Track:
+    """The look-ahead track from a recording analyzer's per-hop outputs (``StreamingAnalyzer.recorded``);
+    ``level=False`` keeps the decoded metrical level (no ``choose_level``)."""
     act = np.asarray(rec["act"], float) if rec else np.zeros(0)
     if act.size < 8:
         return Track(np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64), 4, 0.0, np.zeros(1), np.zeros(0))
@@ -271,6 +308,14 @@ def track_from_recording(rec: dict, *, hop_s: float, beat_delay_s: float, learne
     near = np.clip(np.searchsorted(t, beats + beat_delay_s), 0, t.size - 1)
     busy = (c[np.minimum(near + w, t.size)] - c[np.maximum(near - w, 0)]) > 0
     beats = beats[busy]
+
+    def accent_at(times):
+        i = np.clip(np.searchsorted(t, times + beat_delay_s), 0, t.size - 1)
+        return np.array([raw[max(0, k - 1):k + 3].max() for k in i]) if i.size else np.zeros(0)
+
+    if level and beats.size >= 8:
+        beats = choose_level(beats, accent_at(beats), accent_at(beats[:-1] + np.diff(beats) / 2.0))
+        tempo = 60.0 / float(np.median(np.diff(beats)))
     if beats.size < 2:
         tempo = 0.0
     low = rec["flux"][:, 0] + rec["flux"][:, 1]
