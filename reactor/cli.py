@@ -332,7 +332,7 @@ def _cmd_live(args) -> int:
     return run_live(options, spec, surfaces=surfaces)
 
 
-SURFACE_MODULES: tuple[str, ...] = ()
+SURFACE_MODULES: tuple[str, ...] = ("reactor.control.osc",)
 """Modules that give ``reactor live`` control surfaces: each has ``add_arguments(parser)`` and
 ``surfaces_from_args(args) -> list`` (``reactor.control.actions.Surface``); imported when the
 parser is built, so they import their libraries (mido, python-osc) lazily."""
