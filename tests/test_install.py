@@ -146,3 +146,32 @@ def test_the_log_file_rotates_by_size(tmp_path):
     last = path.read_text().strip().splitlines()[-1]
     assert last.endswith("WARNING reactor.live: OSC /reactor/bogus: unknown address (message 199)")
     assert handler not in logging.getLogger("reactor").handlers
+
+
+def test_the_readme_example_has_every_key_and_loads(tmp_path):
+    import re
+    import shutil
+    import tomllib
+    from pathlib import Path
+
+    from reactor.presets import load_preset
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme[readme.index("## Installations"):]
+    example = re.search(r"```toml\n(.*?)```", section, re.S).group(1)
+    data = tomllib.loads(example)
+    used = {(t, k) for t, tab in data.items() if t != "playlist" for k in tab}
+    used |= {("playlist", k) for k in data["playlist"]}
+    used |= {("playlist.entry", k) for e in data["playlist"]["entry"] for k in e}
+    assert used == {(t, k) for t, keys in SCHEMA.items() for k in keys}, "README's install example lacks keys"
+    # it is a working file once its own files exist
+    (tmp_path / "music").mkdir()
+    (tmp_path / "music" / "night.mp3").write_bytes(b"")
+    (tmp_path / "presets").mkdir()
+    shutil.copy(load_preset("tunnel").source, tmp_path / "presets" / "mine.toml")
+    (tmp_path / "nanokontrol2.toml").write_text("")
+    path = tmp_path / "show.toml"
+    path.write_text(example)
+    inst = load_install(path)
+    assert inst.mode == "energy" and [e.level for e in inst.entries] == ["low", "mid", "high"]
+    assert inst.log_file == str(tmp_path / "logs" / "show.log")

@@ -161,6 +161,12 @@ def test_osc_round_trip_on_loopback():
     assert presets[0] == "scope" and "tunnel" in presets and presets[-1] == "scope"
     assert next(f for a, f in rx.of("/reactor/preset") if a[0] == "tunnel") == 30
     assert len(rx.of("/reactor/onset")) >= 5
+    # every address sent is in the documented address space, and each documented one was sent
+    from reactor.features import BAND_NAMES
+
+    documented = {a for a in osc.OUT_ADDRESSES if "<" not in a} | {f"/reactor/band/{b}" for b in BAND_NAMES}
+    sent = {addr for addr, _, _ in rx.got}
+    assert sent == documented, sent ^ documented
 
 
 def _control():
@@ -208,6 +214,29 @@ def test_good_messages_become_actions():
         assert all(a.origin == "osc" for a in acts) and c.notices() == []
     finally:
         c.close()
+
+
+def test_every_documented_control_address_is_understood():
+    samples = {"s or i": ("tunnel",), "f": (0.25,), "[f]": (), "s": ("bar",), "[i or f]": (1,), "": ()}
+    c = _control()
+    try:
+        for address, (types, _) in osc.IN_ADDRESSES.items():
+            c.inbox.put((address.replace("<name>", "hue"), samples[types], 0.0))
+        acts = c.poll(0.0)
+        assert c.notices() == [] and len(acts) == len(osc.IN_ADDRESSES)
+        from reactor.control.actions import ACTIONS
+
+        assert {a.name for a in acts} <= ACTIONS
+    finally:
+        c.close()
+
+
+def test_the_readme_tables_are_the_address_space():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert osc.in_markdown() in readme, "README's OSC control table is stale: paste reactor.control.osc.in_markdown()"
+    assert osc.out_markdown() in readme, "README's OSC stream table is stale: paste reactor.control.osc.out_markdown()"
 
 
 def test_a_flood_of_distinct_bad_addresses_is_capped():

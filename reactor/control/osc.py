@@ -63,12 +63,12 @@ OUT_ADDRESSES: dict[str, tuple[str, str, str]] = {
     "/reactor/onset": ("f", "per onset", "onset strength 0..1"),
     "/reactor/tempo": ("f f", "per frame", "tempo BPM, tempo confidence 0..1"),
     "/reactor/phase": ("f f", "per frame", "beat phase 0..1 (0 on the beat), bar phase 0..1 (0 on the downbeat)"),
-    "/reactor/level": ("f", "per frame", "level 0..1 (gain-normalized, follows the music's dynamics)"),
+    "/reactor/level": ("f", "per frame", "level 0..1, normalized by adaptive gain (see `/reactor/loudness` for how loud)"),
     "/reactor/loudness": ("f f", "per frame", "loudness as heard 0..1 (-50..-8 LUFS), short-term LUFS"),
     "/reactor/bands": ("f f f f f f", "per frame", "band levels 0..1: sub, bass, lowmid, mid, highmid, high"),
     "/reactor/band/<name>": ("f", "per frame", "one band level 0..1 (`sub` `bass` `lowmid` `mid` `highmid` `high`)"),
     "/reactor/silence": ("i", "per frame", "1 while the input is below the noise gate"),
-    "/reactor/preset": ("s", "on change, and every second", "the preset on screen (the target once a crossfade starts)"),
+    "/reactor/preset": ("s", "on change, and every second", "the preset on screen (the new one once its crossfade has finished)"),
     "/reactor/tempo/source": ("s", "on change, and every second", "who leads the tempo: `detector`, `tap`, `midi`, `link` ..."),
 }
 """Feature stream: address -> (argument types, when, meaning)."""
@@ -436,3 +436,17 @@ def surfaces_from_args(args) -> list:
     if getattr(args, "osc_out", None):
         out.append(OscFeed([parse_endpoint(t, "--osc-out", default_host="127.0.0.1") for t in args.osc_out]))
     return out
+
+
+def in_markdown() -> str:
+    """The README's table of control addresses (tests/test_osc_docs.py keeps them in step)."""
+    rows = ["| address | arguments | what it does |", "| --- | --- | --- |"]
+    rows += [f"| `{a}` | {t or '-'} | {d} |" for a, (t, d) in IN_ADDRESSES.items()]
+    return "\n".join(rows)
+
+
+def out_markdown() -> str:
+    """The README's table of the feature stream's addresses."""
+    rows = ["| address | arguments | sent | meaning |", "| --- | --- | --- | --- |"]
+    rows += [f"| `{a}` | {t} | {w} | {d} |" for a, (t, w, d) in OUT_ADDRESSES.items()]
+    return "\n".join(rows)
