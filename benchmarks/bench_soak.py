@@ -23,7 +23,9 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import os
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -85,7 +87,7 @@ class GLCounter:
         return out
 
 
-def driver_counts(max_name: int = 4096) -> dict[str, int]:
+def driver_counts(max_name: int = 65536) -> dict[str, int]:
     """Names the current GL context's driver says are live, per kind (glIs* over 1..max_name)."""
     try:
         gl = ctypes.CDLL("libOpenGL.so.0")
@@ -173,7 +175,7 @@ class Driver:
         row = {"engine_h": t / 3600.0, "frames": self.frame, "wall_s": time.perf_counter() - self.t_wall0,
                "rss_mb": rss_mb(), "py_objects": len(gc.get_objects()),
                "lists": len(ev.beat_times_s) + len(ev.onset_times_s) + len(show.events) + len(show.errors),
-               "gl": sum(self.counter.counts().values()), "gl_kinds": self.counter.counts(),
+               "gl": sum(self.counter.counts().values()), "load": os.getloadavg()[0], "gl_kinds": self.counter.counts(),
                "driver": driver_counts()}
         self.rows.append(row)
 
@@ -233,6 +235,7 @@ def main() -> None:
     d = Dispatcher()
     d.set_default_handler(on_any)
     rx = BlockingOSCUDPServer(("127.0.0.1", 0), d)
+    rx.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)  # a receiver thread in this process
     threading.Thread(target=rx.serve_forever, daemon=True).start()
     control = OscControl(host="127.0.0.1", port=0)
     feed = OscFeed([("127.0.0.1", rx.server_address[1])])
@@ -263,15 +266,15 @@ def main() -> None:
     print(f"OSC in, client send -> queued for the render thread: median {np.median(lat):.2f} ms, "
           f"p99 {np.percentile(lat, 99):.2f} ms, max {lat.max():.2f} ms ({len(lat)} messages)")
     print()
-    print("| engine h | frames | wall min | ms/frame | RSS MB | Python objects | event lists | GL objects (moderngl) "
+    print("| engine h | frames | wall min | ms/frame | load | RSS MB | Python objects | event lists | GL objects (moderngl) "
           "| GL names (driver) |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     prev = None
     for r in driver.rows:
         drv = " ".join(f"{k} {v}" for k, v in r["driver"].items()) or "n/a"
         per = (1e3 * (r["wall_s"] - prev["wall_s"]) / max(1, r["frames"] - prev["frames"])) if prev else float("nan")
         prev = r
-        print(f"| {r['engine_h']:.2f} | {r['frames']} | {r['wall_s'] / 60:.1f} | {per:.1f} | {r['rss_mb']:.1f} | "
+        print(f"| {r['engine_h']:.2f} | {r['frames']} | {r['wall_s'] / 60:.1f} | {per:.1f} | {r['load']:.1f} | {r['rss_mb']:.1f} | "
               f"{r['py_objects']} | {r['lists']} | {r['gl']} | {drv} |")
     first, last = driver.rows[1] if len(driver.rows) > 1 else driver.rows[0], driver.rows[-1]
     span_h = max(last["engine_h"] - first["engine_h"], 1e-9)
