@@ -116,7 +116,8 @@ class Driver:
 
     name = "soak"
 
-    def __init__(self, clock, *, fps, total_s, samples, client, control, reload_path, reload_every_s, counter):
+    def __init__(self, clock, *, fps, total_s, samples, client, control, reload_path, reload_every_s, counter,
+                 max_wall_s=float("inf")):
         self.clock, self.fps, self.total_s = clock, fps, total_s
         self.frame, self.client, self.control = 0, client, control
         self.marks = list(np.linspace(0.0, total_s, samples))
@@ -129,6 +130,8 @@ class Driver:
         self.t_wall0 = time.perf_counter()
         self.osc_sent = 0
         self.udp_lat: list[float] = []
+        self.max_wall_s = max_wall_s
+        self.stopped_early = False
 
     def attach(self, show):
         self.show = show
@@ -140,6 +143,12 @@ class Driver:
         if self.marks and t >= self.marks[0]:
             self.marks.pop(0)
             self.sample(t)
+        if time.perf_counter() - self.t_wall0 > self.max_wall_s and not self.stopped_early:
+            self.stopped_early = True  # out of wall time: a last row, then quit like ctrl+q
+            self.sample(t)
+            from reactor.control.actions import Action
+
+            return [Action("quit", origin="soak")]
         if self.frame % int(5 * self.fps) == 0:  # every 5 s of music: a flash, a fader, a parameter
             k = self.frame // int(5 * self.fps)
             self._send("/reactor/flash", 0.7)
@@ -153,10 +162,11 @@ class Driver:
         step = 1.0 / self.fps
         if self.reload_every_s - 2 * step <= phase < self.reload_every_s - step:
             self.reload_path.write_text(self.good_text.replace("[params", "[params broken", 1))
+            time.sleep(0.3)  # past the watcher's debounce (real time): the broken save is loaded, and refused
         elif phase < step and t > 1.0:
             self.reload_path.write_text(self.good_text.replace("default = 1.0", f"default = {1.0 + 0.01 * (self.reloads % 5)}", 1))
             self.reloads += 1
-            time.sleep(0.15)  # let the watcher's debounce (real time) pass, so the reload lands
+            time.sleep(0.3)  # the same for the fix, so the reload lands
         return []
 
     def _send(self, address, value):
@@ -178,6 +188,8 @@ class Driver:
                "gl": sum(self.counter.counts().values()), "load": os.getloadavg()[0], "gl_kinds": self.counter.counts(),
                "driver": driver_counts()}
         self.rows.append(row)
+        print(f"  sample: {row['engine_h']:.2f} h, frame {row['frames']}, {row['wall_s'] / 60:.1f} min, "
+              f"RSS {row['rss_mb']:.1f} MB, GL {row['gl']}, {row['driver']}", flush=True)
 
 
 class Clock:
@@ -195,6 +207,7 @@ def main() -> None:
     ap.add_argument("--hold-s", type=float, default=60.0, help="playlist: seconds per preset")
     ap.add_argument("--reload-every-s", type=float, default=900.0, help="a broken then fixed preset save this often")
     ap.add_argument("--samples", type=int, default=7, help="rows in the table")
+    ap.add_argument("--max-wall-min", type=float, default=14.0, help="stop (with a last row) after this long")
     a = ap.parse_args()
 
     counter = GLCounter()
@@ -247,7 +260,8 @@ def main() -> None:
     frames = int(total_s * a.fps)
     clock = Clock()
     driver = Driver(clock, fps=a.fps, total_s=total_s - 1.0 / a.fps, samples=a.samples, client=client,
-                    control=control, reload_path=reload_path, reload_every_s=a.reload_every_s, counter=counter)
+                    control=control, reload_path=reload_path, reload_every_s=a.reload_every_s, counter=counter,
+                    max_wall_s=60.0 * a.max_wall_min)
     source = PacedSource(clip, loop=True, clock=clock)
     opt = LiveOptions(presets=tuple(files), width_px=w, height_px=h, fps=a.fps, frames=frames, offscreen=True,
                       unpaced=True, watch=True, hud=False, fade_s=2.0, quantize="beat", safe_preset="scope")
@@ -257,8 +271,10 @@ def main() -> None:
     wall = time.perf_counter() - t0
     rx.shutdown()
 
-    print(f"soak: {a.hours:g} h of engine time ({frames} frames at {a.fps:g} fps, {w}x{h}) in {wall / 60:.1f} min "
-          f"wall ({total_s / wall:.0f}x real time)")
+    ran_s = driver.frame / a.fps
+    print(f"soak: {ran_s / 3600:.2f} h of engine time ({driver.frame} frames at {a.fps:g} fps, {w}x{h}) in "
+          f"{wall / 60:.1f} min wall ({ran_s / wall:.0f}x real time)"
+          f"{f'; stopped at --max-wall-min of the {a.hours:g} h asked' if driver.stopped_early else ''}")
     print(f"playlist switches {stats['playlist_switches']}, hot reloads {driver.reloads} (broken then fixed), "
           f"OSC in {stats['osc_received']} ({stats['osc_bad_messages']} bad), OSC out {stats['osc_sent']} sent / "
           f"{received[0]} received, errors {len(stats['errors'])}: {stats['errors'][:3]}")
