@@ -175,3 +175,29 @@ def test_the_readme_example_has_every_key_and_loads(tmp_path):
     inst = load_install(path)
     assert inst.mode == "energy" and [e.level for e in inst.entries] == ["low", "mid", "high"]
     assert inst.log_file == str(tmp_path / "logs" / "show.log")
+
+
+def test_device_preferences_take_the_first_present(monkeypatch, tmp_path):
+    """The sound library is the stand-in of tests/fake_sounddevice.py (no sound card here)."""
+    import sys
+
+    from tests.fake_sounddevice import FakeSoundDevice
+
+    fake = FakeSoundDevice([{"name": "Built-in Microphone", "inputs": 2, "rates": [48000]},
+                            {"name": "Built-in Output", "outputs": 2, "rates": [48000]},
+                            {"name": "USB Audio CODEC", "inputs": 1, "outputs": 2, "rates": [44100]}])
+    monkeypatch.setitem(sys.modules, "sounddevice", fake)
+    from reactor.audio.devices import first_present
+    from reactor.cli import _apply_install, build_parser
+
+    assert first_present(["Scarlett 2i2", "usb audio"], kind="input") == (
+        "USB Audio CODEC", "audio input: using 'USB Audio CODEC' ('Scarlett 2i2' not present)")
+    assert first_present(["Scarlett 2i2"], kind="output")[0] is None
+    assert "none of 'Scarlett 2i2' is present; using the default output" in first_present(["Scarlett 2i2"],
+                                                                                          kind="output")[1]
+    path = tmp_path / "mic.toml"
+    path.write_text('[audio]\nsource = "mic"\ninput = ["Scarlett", "Built-in Mic"]\n[show]\npresets = ["scope"]\n')
+    args = build_parser().parse_args(["live", "--install", str(path)])
+    (notices,) = _apply_install(args)
+    assert args.mic == "Built-in Microphone" and args.preset == ["scope"]
+    assert notices.notices() == ["audio input: using 'Built-in Microphone' ('Scarlett' not present)"]

@@ -160,7 +160,10 @@ class OscControl:
         if len(parts) < 3 or parts[0] != "" or parts[1] != PREFIX[1:]:
             raise _Bad("not a /reactor/ address")
         head, rest = parts[2], parts[3:]
-        act = lambda name, arg=None, value=1.0: Action(name, arg, value, when_s if name == "tap" else None, "osc")
+
+        def act(name: str, arg=None, value: float = 1.0) -> Action:
+            return Action(name, arg, value, when_s if name == "tap" else None, "osc")
+
         if head in ("preset", "cut") and not rest:
             (value,) = _args(args, 1, 1)
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):

@@ -288,7 +288,9 @@ def _audio(r: _Reader, t: dict) -> dict:
 def _playlist(r: _Reader, t: dict) -> dict:
     from reactor.control.playlist import LEVELS, Entry
 
-    g = lambda key, kind, default=None, **kw: r.get(t, "playlist", key, kind, default, **kw)  # noqa: E731
+    def g(key, kind, default=None, **kw):
+        return r.get(t, "playlist", key, kind, default, **kw)
+
     out = {"mode": g("mode", _STR, "time", choices=("time", "energy")),
            "hold_s": float(g("hold_s", _NUM, 120.0, lo=1.0)), "min_hold_s": float(g("min_hold_s", _NUM, 30.0, lo=0.0)),
            "window_s": float(g("window_s", _NUM, 30.0, lo=1.0)),
