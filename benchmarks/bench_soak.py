@@ -185,11 +185,14 @@ class Driver:
         row = {"engine_h": t / 3600.0, "frames": self.frame, "wall_s": time.perf_counter() - self.t_wall0,
                "rss_mb": rss_mb(), "py_objects": len(gc.get_objects()),
                "lists": len(ev.beat_times_s) + len(ev.onset_times_s) + len(show.events) + len(show.errors),
-               "gl": sum(self.counter.counts().values()), "load": os.getloadavg()[0], "gl_kinds": self.counter.counts(),
+               "gl": sum(self.counter.counts().values()), "load": os.getloadavg()[0],
+               "analysis_ms": 1e3 * float(np.median(show._analysis_s)) if show._analysis_s else float("nan"),
+               "work_ms": 1e3 * float(np.median(list(show.stats.work_s)[-600:])) if show.stats.work_s else float("nan"), "gl_kinds": self.counter.counts(),
                "driver": driver_counts()}
         self.rows.append(row)
         print(f"  sample: {row['engine_h']:.2f} h, frame {row['frames']}, {row['wall_s'] / 60:.1f} min, "
-              f"RSS {row['rss_mb']:.1f} MB, GL {row['gl']}, {row['driver']}", flush=True)
+              f"RSS {row['rss_mb']:.1f} MB, GL {row['gl']}, {row['driver']}, work {row['work_ms']:.1f} ms, "
+              f"analysis {row['analysis_ms']:.1f} ms", flush=True)
 
 
 class Clock:
@@ -282,15 +285,15 @@ def main() -> None:
     print(f"OSC in, client send -> queued for the render thread: median {np.median(lat):.2f} ms, "
           f"p99 {np.percentile(lat, 99):.2f} ms, max {lat.max():.2f} ms ({len(lat)} messages)")
     print()
-    print("| engine h | frames | wall min | ms/frame | load | RSS MB | Python objects | event lists | GL objects (moderngl) "
+    print("| engine h | frames | wall min | ms/frame | work ms | analysis ms | load | RSS MB | Python objects | event lists | GL objects (moderngl) "
           "| GL names (driver) |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     prev = None
     for r in driver.rows:
         drv = " ".join(f"{k} {v}" for k, v in r["driver"].items()) or "n/a"
         per = (1e3 * (r["wall_s"] - prev["wall_s"]) / max(1, r["frames"] - prev["frames"])) if prev else float("nan")
         prev = r
-        print(f"| {r['engine_h']:.2f} | {r['frames']} | {r['wall_s'] / 60:.1f} | {per:.1f} | {r['load']:.1f} | {r['rss_mb']:.1f} | "
+        print(f"| {r['engine_h']:.2f} | {r['frames']} | {r['wall_s'] / 60:.1f} | {per:.1f} | {r['work_ms']:.1f} | {r['analysis_ms']:.1f} | {r['load']:.1f} | {r['rss_mb']:.1f} | "
               f"{r['py_objects']} | {r['lists']} | {r['gl']} | {drv} |")
     first, last = driver.rows[1] if len(driver.rows) > 1 else driver.rows[0], driver.rows[-1]
     span_h = max(last["engine_h"] - first["engine_h"], 1e-9)

@@ -201,3 +201,12 @@ def test_device_preferences_take_the_first_present(monkeypatch, tmp_path):
     (notices,) = _apply_install(args)
     assert args.mic == "Built-in Microphone" and args.preset == ["scope"]
     assert notices.notices() == ["audio input: using 'Built-in Microphone' ('Scarlett' not present)"]
+
+
+def test_the_log_flag_help_states_the_rotation_constants():
+    from reactor.cli import build_parser
+    from reactor.live.install import LOG_BACKUPS, LOG_MAX_BYTES
+
+    live = build_parser()._subparsers._group_actions[0].choices["live"]
+    text = next(a.help for a in live._actions if "--log" in a.option_strings)
+    assert f"rotated at {LOG_MAX_BYTES // 1_000_000} MB, {LOG_BACKUPS} old files kept" in text
