@@ -31,3 +31,35 @@ def test_forgetting_old_events_changes_no_feature():
     ev.forget_before(t + 100.0)  # never forgets the last beat and onset (the scalars need them)
     assert len(ev.beat_times_s) == 1 and len(ev.onset_times_s) == 1
     assert dict(an.snapshot(t + 0.01).scalars)["beat_count"] == before["beat_count"]
+
+
+def test_a_reload_reading_the_file_does_not_trigger_the_next_reload(tmp_path):
+    """A saved preset reloads once. Reading it back (as the reload does) must not count as a change:
+    on inotify it is an event too, and the soak run found the show reloading every frame after the
+    first save, for the rest of the run (frames 4x slower within half an hour)."""
+    import time
+
+    from reactor.live.watch import DEBOUNCE_S, ReloadWatcher
+
+    preset = tmp_path / "mine.toml"
+    preset.write_text('name = "mine"\n')
+    w = ReloadWatcher([tmp_path])
+    w.start()
+    try:
+        time.sleep(0.2)
+
+        def settle():
+            found, end = [], time.perf_counter() + 1.0
+            while time.perf_counter() < end:
+                found += w.changed(time.perf_counter())
+                time.sleep(0.02)
+            return found
+
+        preset.write_text('name = "mine"\ndescription = "saved"\n')
+        assert settle() == [preset.resolve()]  # the save: once
+        for _ in range(3):
+            preset.read_text()  # what load_preset does
+            time.sleep(DEBOUNCE_S)
+        assert settle() == []
+    finally:
+        w.stop()
