@@ -1,7 +1,10 @@
 """Soak: the full live loop of an installation for hours of engine time, in minutes.
 
-    nice python benchmarks/bench_soak.py [--hours 3] [--fps 5] [--size 64x36] [--hold-s 60]
-                                         [--reload-every-s 900] [--samples 7]
+    LP_NUM_THREADS=1 nice python benchmarks/bench_soak.py [--hours 3] [--fps 5] [--size 64x36] [--hold-s 60]
+                                         [--reload-every-s 900] [--samples 7] [--max-wall-min 14]
+
+(``LP_NUM_THREADS=1``: at this tiny size one llvmpipe thread is faster than two on a shared
+machine, 21 against 25 ms a frame here.)
 
 The real show (``Show``, offscreen EGL framebuffer, unpaced) on a frame-stepped clock: each frame
 advances the engine clock by ``1 / fps`` seconds, so an hour of music passes in a few minutes.
