@@ -125,11 +125,17 @@ def build_parser() -> argparse.ArgumentParser:
     lv.add_argument("--stats-json", metavar="PATH", help="write run statistics at exit ('-' for stdout)")
     lv.add_argument("--no-hud", action="store_true", help="start with the HUD hidden (H shows it)")
     lv.add_argument("--no-watch", action="store_true", help="no hot reload of shaders and presets")
+    lv.add_argument("--offscreen", action="store_true",
+                    help="no window: draw into an offscreen framebuffer (headless checks of a show, soak runs)")
     lv.add_argument("--keys", action="store_true", help="print the key map and exit")
     lv.add_argument("--tempo-source", choices=("auto", "detector", "tap", "midi", "link"), default="auto",
                     help="who leads the beat: auto (a running MIDI clock, then a Link session with peers, then "
                          "taps, then the audio detector) or force one (a forced clock that stops hands over "
                          "to the detector); the HUD and --stats-json (tempo_source) name the leader")
+    lv.add_argument("--install", metavar="SHOW.toml",
+                    help="an unattended installation: playlist, sound devices, OSC, MIDI, window and log from a "
+                         "file (see the README's Installations; flags given here win)")
+    lv.add_argument("--log", metavar="FILE", help="also log to FILE, rotated at 5 MB, 5 old files kept")
     for module in _surface_modules():  # MIDI, OSC, ...: each adds its own flags
         module.add_arguments(lv)
 
@@ -320,6 +326,7 @@ def _cmd_live(args) -> int:
     from reactor.live.job import DEFAULT_PRESETS, SourceSpec, run_live
     from reactor.live.show import LiveOptions
 
+    installed = _apply_install(args) if args.install else []
     width, height = parse_size(args.size)
     auto = args.scale.strip().lower() == "auto"
     try:
@@ -344,16 +351,91 @@ def _cmd_live(args) -> int:
                           fps=args.fps, record_path=args.record, frames=args.frames, stats_json=args.stats_json,
                           fade_s=args.fade, quantize=args.quantize, safe_preset=args.safe_preset, mic=mic,
                           hud=not args.no_hud, watch=not args.no_watch, upscale=args.upscale,
-                          transition_path=args.transition, tempo_source=args.tempo_source)
+                          transition_path=args.transition, tempo_source=args.tempo_source,
+                          offscreen=args.offscreen)
     if args.tempo_source == "link" and not getattr(args, "link", False):
         raise UsageError("--tempo-source link needs --link (join a Link session)")
     if getattr(args, "link", False) and not 1 <= args.link_quantum <= 32:
         raise UsageError(f"--link-quantum must be 1..32 beats, got {args.link_quantum}")
     surfaces = [surface for module in _surface_modules() for surface in module.surfaces_from_args(args)]
-    return run_live(options, spec, surfaces=surfaces)
+    return run_live(options, spec, surfaces=installed + surfaces, log_file=args.log,
+                    log_max_bytes=getattr(args, "log_max_bytes", None), log_backups=getattr(args, "log_backups", None))
 
 
-SURFACE_MODULES: tuple[str, ...] = ("reactor.control.midi", "reactor.control.link", "reactor.control.clock_out")
+INSTALL_MIDI_ARGS = {"ports": "midi", "profile": "midi_profile"}
+"""Where ``[midi]`` of an install file lands on the parsed arguments (the MIDI module's flag names)."""
+
+
+def _apply_install(args) -> list:
+    """Fill ``args`` from ``--install FILE`` where the command line left a flag at its default;
+    returns the surfaces it adds (the playlist)."""
+    from reactor.live.install import load_install
+
+    inst = load_install(args.install)
+    defaults = vars(build_parser().parse_args(["live"]))
+
+    def fill(key, value):
+        if value is not None and getattr(args, key, None) == defaults.get(key):
+            setattr(args, key, value)
+
+    fill("size", inst.size)
+    fill("fullscreen", inst.fullscreen)
+    fill("monitor", inst.monitor)
+    fill("fps", inst.fps)
+    fill("scale", inst.scale)
+    fill("no_hud", not inst.hud)
+    fill("no_watch", not inst.hot_reload)
+    fill("preset", list(inst.presets))
+    fill("safe_preset", inst.safe_preset)
+    fill("fade", inst.fade_s)
+    fill("quantize", inst.quantize)
+    fill("osc_in", inst.osc_in)
+    fill("osc_out", list(inst.osc_out) or None)
+    fill("log", inst.log_file)
+    args.log_max_bytes, args.log_backups = inst.log_max_bytes, inst.log_backups
+    if inst.midi_ports and not getattr(args, INSTALL_MIDI_ARGS["ports"], None):
+        setattr(args, INSTALL_MIDI_ARGS["ports"], list(inst.midi_ports))
+    if inst.midi_profile and not getattr(args, INSTALL_MIDI_ARGS["profile"], None):
+        setattr(args, INSTALL_MIDI_ARGS["profile"], inst.midi_profile)
+    notices = list(_install_sound(args, inst))
+    if not inst.entries:
+        from reactor.live.install import InstallNotices
+
+        return [InstallNotices(notices)] if notices else []
+    from reactor.control.playlist import Playlist
+
+    return [Playlist(inst.entries, mode=inst.mode, hold_s=inst.hold_s, min_hold_s=inst.min_hold_s,
+                     window_s=inst.window_s, thresholds=inst.thresholds, shuffle=inst.shuffle, notices=notices)]
+
+
+def _install_sound(args, inst):
+    """The install's sound source and devices, unless the command line names a sound; yields notices."""
+    if args.audio or args.demo or args.mic is not None:
+        return
+    if inst.audio_source == "file":
+        args.audio = inst.audio_file
+    elif inst.audio_source == "demo":
+        args.demo = True
+    if inst.audio_source in ("file", "demo", None) and not args.loop:
+        args.loop = inst.loop
+    if inst.audio_source == "mic":
+        args.mic = ""
+        if inst.inputs:
+            from reactor.audio.devices import first_present
+
+            name, notice = first_present(inst.inputs, kind="input")
+            args.mic = name or ""
+            yield notice
+    elif inst.outputs and args.audio_out is None:
+        from reactor.audio.devices import first_present
+
+        name, notice = first_present(inst.outputs, kind="output")
+        args.audio_out = name
+        yield notice
+
+
+SURFACE_MODULES: tuple[str, ...] = ("reactor.control.midi", "reactor.control.link", "reactor.control.clock_out",
+                                   "reactor.control.osc")
 """Modules that give ``reactor live`` control surfaces: each has ``add_arguments(parser)`` and
 ``surfaces_from_args(args) -> list`` (``reactor.control.actions.Surface``); imported when the
 parser is built, so they import their libraries (mido, python-osc) lazily."""

@@ -11,6 +11,7 @@ samples into a ring on the audio thread; the main thread drains the ring into ``
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -70,6 +71,35 @@ class Events:
     bar_count: list[int] = field(default_factory=list)  # downbeats up to and including each beat
     downbeat_confidence: list[float] = field(default_factory=list)
     tempo_bpm: list[float] = field(default_factory=list)
+    onsets_forgotten: int = 0
+    """Onsets dropped from the front of the lists by ``forget_before`` (counts stay absolute)."""
+    beats_forgotten: int = 0
+
+    @property
+    def onset_total(self) -> int:
+        """Onsets so far, including forgotten ones."""
+        return self.onsets_forgotten + len(self.onset_times_s)
+
+    @property
+    def beat_total(self) -> int:
+        """Beats so far, including forgotten ones."""
+        return self.beats_forgotten + len(self.beat_times_s)
+
+    def forget_before(self, time_s: float) -> None:
+        """Drop events emitted before ``time_s`` (a show that runs for days keeps minutes, not days,
+        of history). Counts stay absolute (``onset_total``, ``beat_count``); the last beat and the
+        last onset are always kept, since the scalars are computed from them."""
+        n = min(bisect_left(self.onset_emitted_s, time_s), len(self.onset_times_s) - 1)
+        if n > 0:
+            for lst in (self.onset_times_s, self.onset_emitted_s, self.onset_strength):
+                del lst[:n]
+            self.onsets_forgotten += n
+        n = min(bisect_left(self.beat_emitted_s, time_s), len(self.beat_times_s) - 1)
+        if n > 0:
+            for lst in (self.beat_times_s, self.beat_emitted_s, self.beat_bar_position, self.bar_count,
+                        self.downbeat_confidence, self.tempo_bpm):
+                del lst[:n]
+            self.beats_forgotten += n
 
 
 def _ring_put(ring: np.ndarray, start: int, data: np.ndarray) -> None:
@@ -387,7 +417,7 @@ class StreamingAnalyzer:
         st = ev.onset_strength[-1]
         age = max(0.0, t - ev.onset_emitted_s[-1])
         return {"onset": st * float(np.exp(-age / 0.12)), "onset_strength": st,
-                "onset_count": float(len(ev.onset_times_s))}
+                "onset_count": float(ev.onset_total)}
 
     def _beat_scalars(self, t: float) -> dict[str, float]:
         ph = self._last.phase
@@ -431,7 +461,7 @@ class StreamingAnalyzer:
         meter = self._downbeats.meter
         pos = ev.beat_bar_position[k - 1] % meter
         dconf = ev.downbeat_confidence[k - 1]
-        out.update(beat_phase=phase, beat_count=float(k - 1), beat_pulse=pulse, bar_phase=(pos + phase) / meter,
+        out.update(beat_phase=phase, beat_count=float(ev.beats_forgotten + k - 1), beat_pulse=pulse, bar_phase=(pos + phase) / meter,
                    beats_per_bar=float(meter), downbeat_pulse=pulse if pos == 0 else 0.0,
                    downbeat_confidence=dconf, bar_count=float(ev.bar_count[k - 1]))
         return out

@@ -172,3 +172,31 @@ def negotiate_rate(sd, device: int | None, *, kind: str, channels: int, wanted_h
                                f"({channels} channels); its default is {default_hz} Hz")
     raise AudioDeviceError(f"{info['name']!r} accepts neither 48000 Hz nor its default {default_hz} Hz "
                            f"for {channels} channels")
+
+
+def first_present(names, *, kind: str) -> tuple[str | None, str]:
+    """The first of ``names`` (in order of preference) that names one ``kind`` device, and a notice.
+
+    Returns ``(name, notice)``: the device's full name (so the stream finds it again when it
+    comes back) or ``"none"`` where that entry is reached first, or ``(None, notice)`` when no
+    entry is present (then PortAudio's default device is used). The notice is one line saying
+    what was chosen and what was missing.
+    """
+    names = [str(n) for n in names]
+    missing: list[str] = []
+    for name in names:
+        if name.strip().lower() == "none" and kind == "output":
+            return "none", _choice_notice(kind, "none (the silent clock)", missing)
+        try:
+            index = find_device(name, kind=kind)
+        except AudioDeviceError:
+            missing.append(name)
+            continue
+        full = next(r["name"] for r in list_devices() if r["index"] == index)
+        return full, _choice_notice(kind, repr(full), missing)
+    return None, f"audio {kind}: none of {', '.join(repr(n) for n in names)} is present; using the default {kind}"
+
+
+def _choice_notice(kind: str, chosen: str, missing: list[str]) -> str:
+    skipped = f" ({', '.join(repr(m) for m in missing)} not present)" if missing else ""
+    return f"audio {kind}: using {chosen}{skipped}"

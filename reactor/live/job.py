@@ -66,15 +66,28 @@ def make_source(spec: SourceSpec):
     return PlaybackSource(clip, loop=spec.loop, device=device)
 
 
-def run_live(options: LiveOptions, spec: SourceSpec, surfaces=()) -> int:
+def run_live(options: LiveOptions, spec: SourceSpec, surfaces=(), *, log_file: str | None = None,
+             log_max_bytes: int | None = None, log_backups: int | None = None) -> int:
     """Run the show; write ``options.stats_json``; returns the exit status.
 
-    ``surfaces``: control surfaces (``reactor.control.actions.Surface``) the show polls per frame."""
+    ``surfaces``: control surfaces (``reactor.control.actions.Surface``) the show polls per frame.
+    ``log_file``: also log to this file, rotated by size (``reactor.live.logfile``)."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="reactor live: %(message)s", stream=sys.stderr)
-    source = make_source(spec)
-    show = Show(options, source, surfaces=surfaces)
-    stats = show.run()
+    handler = None
+    if log_file:
+        from reactor.live import logfile
+
+        handler = logfile.open_log_file(log_file, max_bytes=log_max_bytes or logfile.LOG_MAX_BYTES,
+                                        backups=log_backups or logfile.LOG_BACKUPS)
+    try:
+        source = make_source(spec)
+        show = Show(options, source, surfaces=surfaces)
+        stats = show.run()
+    finally:
+        if handler is not None:
+            logging.getLogger("reactor.live").info("show ended")
+            logfile.close_log_file(handler)
     if options.stats_json:
         text = json.dumps(stats, indent=1)
         if options.stats_json == "-":

@@ -32,6 +32,11 @@ NUDGE_STEP_S = 0.010
 MAX_MESSAGES = 6
 FLASH_LIFT = 0.8
 """A full flash lifts the compositor gain to 1 + this: the picture moves 0.6 x this toward white."""
+EVENT_KEEP_S = 120.0
+"""Beats and onsets older than this are dropped from the analyzer's lists (a show runs for days)."""
+EVENT_TRIM_EVERY_S = 30.0
+KEEP_EVENTS = 1000
+"""Notes (switches, reloads) and distinct errors kept for the stats: the most recent ones."""
 
 
 @dataclass
@@ -85,9 +90,11 @@ class Show:
         self.opt = options
         self.source = source
         self.surfaces = list(surfaces)
-        self.errors: list[str] = []          # every distinct problem, in order (stats)
+        from collections import deque
+
+        self.errors: deque[str] = deque(maxlen=KEEP_EVENTS)  # distinct problems, in order (stats; the latest)
         self.messages: list[str] = []        # recent warnings and errors (HUD)
-        self.events: list[str] = []          # what happened (preset switches, reloads): stats + log
+        self.events: deque[str] = deque(maxlen=KEEP_EVENTS)  # what happened (switches, reloads): stats + log
         self._seen_errors: set[str] = set()
         self.frozen = self.blackout = False
         self.show_hud, self.show_help = options.hud, False
@@ -108,6 +115,8 @@ class Show:
         if message in self._seen_errors:
             return
         self.messages = ([m for m in self.messages if m != message] + [message])[-MAX_MESSAGES:]
+        if len(self._seen_errors) >= 4 * KEEP_EVENTS:  # bounded: an old message may be reported again
+            self._seen_errors.clear()
         self._seen_errors.add(message)
         if error:
             self.errors.append(message)
@@ -169,6 +178,7 @@ class Show:
         self.triggers = TriggerBank()
         self.flashes = FlashLimiter()
         self._events_seen = (0, 0)  # beat count, onsets already handed to surfaces
+        self._trimmed_s = 0.0
         first = self.slots[0]
         self.engine = Engine(analyzer=self.analyzer, modulator=first.modulator, renderer=first.renderer)
         self.overrides = OverrideStore()
@@ -316,6 +326,9 @@ class Show:
             self._features = frame.features
             self._analysis_s.append(self.engine.analysis_s)
             self._publish(frame.features)
+            if t >= self._trimmed_s + EVENT_TRIM_EVERY_S:
+                self._trimmed_s = t
+                self.analyzer.events.forget_before(t - EVENT_KEEP_S)
         except Exception as exc:  # a bug or a driver error: report it once; the last frame stays up
             self._frame_failed(exc)
             samples, progress = None, 0.0
@@ -540,7 +553,7 @@ class Show:
         s = features.scalars
         count = int(s.get("beat_count", 0))
         last_count, no = self._events_seen
-        self._events_seen = (count, len(ev.onset_times_s))
+        self._events_seen = (count, ev.onset_total)
         if not publishers:
             return
         from reactor.control.actions import FrameView
@@ -554,7 +567,8 @@ class Show:
             n = max(1, min(8, count - last_count)) if count > last_count else 1
             beats = tuple(latest - k * period for k in reversed(range(n)))
         view = FrameView(time_s=self._now, scalars=s, beats=beats,
-                         onsets=tuple(zip(ev.onset_times_s[no:], ev.onset_strength[no:])),
+                         onsets=tuple(zip(ev.onset_times_s[max(0, no - ev.onsets_forgotten):],
+                                          ev.onset_strength[max(0, no - ev.onsets_forgotten):])),
                          preset=self.slots[self.seq.current].preset.name, tempo_source=self.arbiter.leader,
                          bands=tuple(float(s.get(b, 0.0)) for b in BAND_NAMES))
         for surface in publishers:
@@ -753,8 +767,8 @@ class Show:
             "lead_ms": 1e3 * self.lead_s() if hasattr(self, "pacer") else 0.0,
             "analysis_ms_p50": self._analysis_p50_ms(),
             "tempo_bpm": float(f.get("tempo_bpm", 0.0)),
-            "beats": len(ev.beat_times_s) if ev else 0,
-            "onsets": len(ev.onset_times_s) if ev else 0,
+            "beats": ev.beat_total if ev else 0,
+            "onsets": ev.onset_total if ev else 0,
             "recorded_frames": sum(int(s.get("recorded_frames", 0)) for s in self.rec_stats),
             "dropped_recorded_frames": sum(int(s.get("dropped_frames", 0)) for s in self.rec_stats),
             "recordings": [{"path": s.get("path"), "start_s": s.get("start_s"), "frames": s.get("frames")}

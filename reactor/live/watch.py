@@ -15,6 +15,9 @@ from typing import Iterable
 DEBOUNCE_S = 0.1
 """Quiet time after the last event of a file before it is reported (well inside the 0.5 s aim)."""
 WATCHED_SUFFIXES = (".frag", ".glsl", ".toml", ".vert")
+WRITE_EVENTS = ("created", "modified", "moved", "deleted", "closed")
+"""watchdog event types that mean a file changed ("closed": closed after writing); not "opened",
+"closed_no_write" or "attrib", which reading a file causes."""
 
 
 class ReloadWatcher:
@@ -44,7 +47,9 @@ class ReloadWatcher:
         class _Handler(FileSystemEventHandler):
             # watchdog's thread: only enqueue
             def on_any_event(self, event):
-                if event.is_directory:
+                # reading a file (as a reload does) is an event too on inotify: react to writes only,
+                # or every reload would trigger the next one, every frame, for the rest of the show
+                if event.is_directory or event.event_type not in WRITE_EVENTS:
                     return
                 for p in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")):
                     if p and str(p).endswith(WATCHED_SUFFIXES):
