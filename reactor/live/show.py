@@ -103,6 +103,7 @@ class Show:
         self._flash = 0.0
         self._want_quit = False
         self._now = self._clock_s = self._heard_s = 0.0
+        self._heard_perf: float | None = None  # perf_counter when _heard_s was read
         self._host_offset_s = time.perf_counter()  # perf_counter - engine time, per frame (host_time_s)
         self.trace: list[tuple[float, float, float]] = []
         self.recorder = None
@@ -304,13 +305,13 @@ class Show:
     def _frame(self) -> None:
         """One frame; nothing escapes (see the module docstring)."""
         try:
-            samples, clock_s = self.source.poll()
-            self._clock_s = clock_s
-            self._heard_s = clock_s - self._input_latency_s()
-            self._host_offset_s = time.perf_counter() - self._heard_s - self.nudge_s
             for key in self.window.poll():  # taps, MIDI ticks, OSC: stamped on the heard clock
                 self._key(key)
             self._poll_surfaces()
+            samples, clock_s = self.source.poll()
+            self._clock_s = clock_s
+            self._heard_s, self._heard_perf = clock_s - self._input_latency_s(), time.perf_counter()
+            self._host_offset_s = self._heard_perf - self._heard_s - self.nudge_s
             for m in self.source.messages():
                 self.report(m, error=False)
             self._reloads()
@@ -381,6 +382,13 @@ class Show:
         """
         lead = self._last_work_s + (0.0 if self.pacer.self_paced else self.period_s)
         return min(lead + self._input_latency_s(), 0.25)
+
+    def heard_now_s(self) -> float:
+        """What the listener hears now on the engine clock: the latest heard position moved on
+        by the time since it was read (taps, MIDI and OSC arrivals are stamped on this)."""
+        if self._heard_perf is None:
+            return self._heard_s
+        return self._heard_s + (time.perf_counter() - self._heard_perf)
 
     def _input_latency_s(self) -> float:
         """A mic's clock is its capture position: the room heard the sound this much earlier."""
@@ -530,7 +538,7 @@ class Show:
     def _poll_surfaces(self) -> None:
         for surface in self.surfaces:
             try:
-                for action in surface.poll(self._heard_s):
+                for action in surface.poll(self.heard_now_s()):
                     self.perform(action)
                 for m in getattr(surface, "notices", lambda: [])():
                     self.report(m, error=False)
@@ -608,7 +616,7 @@ class Show:
             else:
                 seq.cycle_quantize()
         elif name == "tap":
-            self.tap.tap(self._heard_s if action.time_s is None else action.time_s)
+            self.tap.tap(self.heard_now_s() if action.time_s is None else action.time_s)
         elif name == "untap":
             self.tap.reset()
         elif name == "nudge_earlier":
