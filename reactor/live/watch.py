@@ -15,6 +15,10 @@ from typing import Iterable
 DEBOUNCE_S = 0.1
 """Quiet time after the last event of a file before it is reported (well inside the 0.5 s aim)."""
 WATCHED_SUFFIXES = (".frag", ".glsl", ".toml", ".vert")
+CHANGE_EVENTS = frozenset({"created", "modified", "moved", "closed"})
+"""watchdog event types that mean the file's content may have changed. "opened" and
+"closed_no_write" (inotify reports a plain read) are left out: the reload itself reads the file,
+and counting that as a change reloaded it again and again."""
 
 
 class ReloadWatcher:
@@ -44,7 +48,7 @@ class ReloadWatcher:
         class _Handler(FileSystemEventHandler):
             # watchdog's thread: only enqueue
             def on_any_event(self, event):
-                if event.is_directory:
+                if event.is_directory or event.event_type not in CHANGE_EVENTS:
                     return
                 for p in (getattr(event, "src_path", ""), getattr(event, "dest_path", "")):
                     if p and str(p).endswith(WATCHED_SUFFIXES):
