@@ -51,6 +51,37 @@ def loop_times(preset: str, *, size, scale: float, frames: int) -> dict:
             "frame_p50": stats["frame_ms_p50"], "errors": stats["errors"]}
 
 
+def stage_times(preset: str, *, size, scale: float, frames: int) -> dict:
+    """Median ms per frame of each part of the loop, with the GL pipeline drained (``finish``)
+    around each so its rasterizing is charged to it: scene (``Engine.step``: analysis,
+    modulation, the scene's passes), composite (upscale/dither or blit into the window), HUD
+    (its Python and its draw), swap (the window system's copy of the frame)."""
+    show = _show(preset, size=size, scale=scale, frames=frames)
+    times: dict[str, list[float]] = {}
+    setup = show._setup
+
+    def timed(name, fn):
+        def run(*a, **k):
+            show.ctx.finish()
+            t0 = time.perf_counter()
+            out = fn(*a, **k)
+            show.ctx.finish()
+            times.setdefault(name, []).append(time.perf_counter() - t0)
+            return out
+        return run
+
+    def patched_setup():
+        setup()
+        show.engine.step = timed("scene", show.engine.step)
+        show._composite = timed("composite", show._composite)
+        show._draw_hud = timed("hud", show._draw_hud)
+        show.window.swap = timed("swap", show.window.swap)
+
+    show._setup = patched_setup
+    show.run()
+    return {k: float(np.median(np.asarray(v[5:]) * 1e3)) for k, v in times.items()}
+
+
 def render_alone(window, scene: str, *, size, frames: int) -> float:
     from reactor.features import Features
     from reactor.render.renderer import Renderer
@@ -237,6 +268,8 @@ def main() -> int:
     p.add_argument("--scales", default="1,0.5")
     p.add_argument("--scenes", default="")
     p.add_argument("--latency-only", action="store_true", help="only the click-to-photon rows")
+    p.add_argument("--stages", action="store_true", help="only the per-part breakdown of the loop (scene, "
+                   "composite, HUD, swap) per scene and scale")
     args = p.parse_args()
     if not os.environ.get("DISPLAY"):
         print("needs a display: run under Xvfb (see the docstring)", file=sys.stderr)
@@ -254,6 +287,9 @@ def main() -> int:
         return 0
     scales = [float(s) for s in args.scales.split(",")]
     scenes = args.scenes.split(",") if args.scenes else sorted(list_scenes())
+    if args.stages:
+        _stage_rows(scenes, scales, size, args.frames)
+        return 0
     rows, alone = [], {}
     gl = ""
     for scene in scenes:
@@ -282,6 +318,18 @@ def main() -> int:
     print(f"median loop overhead: {100 * float(np.median(overheads)):.0f} % of the frame")
     _latency_rows()
     return 0
+
+
+def _stage_rows(scenes, scales, size, frames: int) -> None:
+    print(f"loop parts, {size[0]}x{size[1]} window, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(median ms, pipeline drained around each part)")
+    print("| scene | scale | scene ms | composite ms | HUD ms | swap ms |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for scene in scenes:
+        for scale in scales:
+            st = stage_times(scene, size=size, scale=scale, frames=frames)
+            print(f"| {scene} | {scale:g} | {st.get('scene', 0):.1f} | {st.get('composite', 0):.1f} | "
+                  f"{st.get('hud', 0):.1f} | {st.get('swap', 0):.1f} |", flush=True)
 
 
 def _latency_rows() -> None:

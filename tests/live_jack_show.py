@@ -6,8 +6,8 @@ driver) and log, independently of PortAudio's time stamps, when each sample is h
 A JACK client listens to the program's output ports and logs each cycle's first frame with the
 ``perf_counter`` of the cycle start; the first cycle carrying the clip's first sample fixes JACK
 frame -> clip position, and the device's declared playback latency (``jack_lsp -l``) says when
-that frame reaches the (dummy) DAC. OUT.json gets the show's per-frame trace (frame time, clock time, swap end) and the heard
-position at each swap. Exit status 3: jackd could not be started. A subprocess, because jackd
+that frame reaches the (dummy) DAC. OUT.json gets the show's per-frame trace (frame time, clock
+time, swap end) and the heard position at each swap. Exit status 3: jackd could not be started. A subprocess, because jackd
 must be up before sounddevice is imported and must stop after PortAudio let go of it.
 """
 

@@ -160,8 +160,10 @@ def test_hud_figures_refresh_at_4_hz_but_other_changes_show_at_once(monkeypatch)
     from reactor.live import hud_view
 
     state = {"fps": 59.0, "preset": "tunnel"}
-    monkeypatch.setattr(hud_view, "status_lines",
-                        lambda show: [(f"{state['preset']} (1/2)", hud_view.WHITE), (f"{state['fps']:.1f} fps", hud_view.DIM)])
+    def lines(show):
+        return [(f"{state['preset']} (1/2)", hud_view.WHITE), (f"{state['fps']:.1f} fps", hud_view.DIM)]
+
+    monkeypatch.setattr(hud_view, "status_lines", lines)
     view = hud_view.HudView()
     shown = []
     for i in range(60):  # one second at 60 fps, the figure changing every frame

@@ -1,7 +1,8 @@
 """Playback through a real PortAudio device (private JACK server): each frame shows the clip
 position heard when it appears, within one frame, though the loaded server runs slower than
-real time (the clock follows what the device consumes, not the wall clock). The heard position is measured independently:
-a JACK client records what the program plays and locates it in the clip (seeded noise)."""
+real time (the clock follows what the device consumes, not the wall clock). The heard position
+is measured independently: a JACK client records what the program plays and locates it in the
+clip (seeded noise)."""
 
 from __future__ import annotations
 
