@@ -36,6 +36,10 @@ def test_playback_frames_follow_the_heard_position(xvfb_display, tmp_path):
     ok = ~np.isnan(heard)
     why = (f"{d['stats']['xruns']} xruns, JACK ran at {d['jack_rate_hz']:.0f} Hz for 48000, "
            f"{100 * ok.mean():.0f} % of swaps matched")
+    if d["jack_rate_hz"] < 0.9 * 48000:
+        # seen at load 9-10 on 2 cores: JACK at 29-38 kHz with 70-120 xruns in 5 s, stalling for
+        # tens of ms at a time; a server that far from real time is a broken run, not a device
+        pytest.skip(f"the machine could not keep JACK near real time ({why})")
     if ok.mean() < 0.8:  # the recorded sound has gaps around most swaps: nothing to compare with
         pytest.skip(f"the played sound could not be located in the clip at most swaps ({why})")
     err = trace[ok, 0] - heard[ok]
