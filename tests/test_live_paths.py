@@ -113,7 +113,7 @@ _HEAVY = """// @description deliberately slow: a long loop per pixel, so frames 
 void main() {
     vec2 uv = gl_FragCoord.xy / u_resolution.xy;
     float a = 0.0;
-    for (int i = 0; i < 160; i++) a += sin(a * 1.3 + uv.x * float(i) + uv.y);
+    for (int i = 0; i < 100; i++) a += sin(a * 1.3 + uv.x * float(i) + uv.y);
     fragColor = vec4(vec3(0.5 + 0.5 * sin(a)), 1.0);
 }
 """
@@ -126,8 +126,8 @@ def test_auto_scale_lowers_the_scale_when_frames_are_late(xvfb_display, tmp_path
     preset.write_text(f'name = "heavy"\ndescription = "test"\nscene = "{scene}"\n')
     stats_path = tmp_path / "stats.json"
     run = subprocess.run(live_cmd("--demo", "--start", "8", "--preset", str(preset), "--scale", "auto",
-                                  "--fps", "60", "--frames", "90", "--no-watch", "--stats-json", str(stats_path),
-                                  "--size", "640x360", "--audio-out", "none"),
+                                  "--fps", "60", "--frames", "60", "--no-watch", "--stats-json", str(stats_path),
+                                  "--size", "480x270", "--audio-out", "none"),
                          env=env_for(xvfb_display), capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     st = read_stats(stats_path)
