@@ -123,6 +123,8 @@ class Hud:
         self._atlas_size = (w, h)
         self._font_px = font_px
         self._texts = {}
+        u0, v0 = self._cell_uv(np.array([_LAST - _FIRST + 1]))  # the white cell, at its centre
+        self._white_uv = (float(u0[0]) + 0.5 * self.cell_w_px / w, float(v0[0]) + 0.5 * self.cell_h_px / h)
 
     @property
     def font_px(self) -> int:
@@ -194,12 +196,13 @@ class Hud:
 
     def rect(self, x_px: float, y_px: float, w_px: float, h_px: float, color) -> None:
         """A filled rectangle (origin top-left), e.g. a meter or a text backdrop."""
-        white = _LAST - _FIRST + 1
-        u0, v0 = self._cell_uv(np.array([white]))
-        aw, ah = self._atlas_size
-        uc, vc = u0 + 0.5 * self.cell_w_px / aw, v0 + 0.5 * self.cell_h_px / ah  # the cell centre
-        self._add(np.array([x_px]), np.array([y_px]), np.array([x_px + w_px]), np.array([y_px + h_px]),
-                  uc, vc, uc, vc, color)
+        # plain floats into one small array: drawn every frame (meters), so no per-corner numpy work
+        uc, vc = self._white_uv
+        x0, y0, x1, y1 = float(x_px), float(y_px), float(x_px + w_px), float(y_px + h_px)
+        r, g, b, a = (float(c) for c in color)
+        self._queue(np.array([(x0, y0, uc, vc, r, g, b, a), (x1, y0, uc, vc, r, g, b, a),
+                              (x0, y1, uc, vc, r, g, b, a), (x1, y0, uc, vc, r, g, b, a),
+                              (x1, y1, uc, vc, r, g, b, a), (x0, y1, uc, vc, r, g, b, a)], np.float32))
 
     def end(self, framebuffer) -> None:
         """Upload and draw everything queued since ``begin`` over ``framebuffer`` (alpha blended)."""
