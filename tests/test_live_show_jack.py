@@ -14,6 +14,7 @@ import sys
 import numpy as np
 import pytest
 
+from reactor.audio.liveclock import MAX_RATE_OFF
 from tests.live_util import REPO, env_for, xvfb_display  # noqa: F401  (fixture)
 
 
@@ -43,10 +44,12 @@ def test_playback_frames_follow_the_heard_position(xvfb_display, tmp_path):
     why = (f"jackd {' '.join(d['jackd_opts'])}: {d['stats']['xruns']} xruns, JACK at {d['jack_rate_hz']:.0f} Hz "
            f"for 48000; frame - heard median {1e3 * np.median(err):.1f} ms, max {1e3 * np.abs(err).max():.1f} ms, "
            f"{100 * within:.0f} % within a frame")
-    if d["jack_rate_hz"] < 0.9 * 48000:
-        # seen at load 9-10 on 2 cores: JACK at 29-42 kHz with 70-120 xruns in 5 s, stalling for
-        # tens of ms at a time; a server that far from real time is a broken run, not a device
-        pytest.skip(f"the machine could not keep JACK near real time ({why})")
+    # A slow server is what the clock must follow (passed here at 40.4 kHz, 16 % slow: median
+    # 0.3 ms, max 23 ms). A broken run is one that stalls in a fifth of its cycles (seen at load
+    # 9-11 on 2 cores: 68-156 xruns in 5 s, stalls of 100-400 ms), or that runs further from real
+    # time than the clock's rate estimate reaches (MAX_RATE_OFF).
+    if d["stats"]["xruns"] > 50 or d["jack_rate_hz"] < (1.0 - MAX_RATE_OFF) * 48000:
+        pytest.skip(f"the machine could not keep JACK running ({why})")
     # seen here: median -2 ms, all within 8 ms, with the server 2-4 % slow and 8-24 xruns
     assert abs(np.median(err)) <= frame_s / 3, why
     assert within >= 0.9, why
