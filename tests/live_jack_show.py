@@ -4,11 +4,13 @@ driver) and log, independently of PortAudio's time stamps, when each sample is h
     python tests/live_jack_show.py OUT.json      (DISPLAY must name an X server)
 
 A JACK client listens to the program's output ports and logs each cycle's first frame with the
-``perf_counter`` of the cycle start; the first cycle carrying the clip's first sample fixes JACK
-frame -> clip position, and the device's declared playback latency (``jack_lsp -l``) says when
-that frame reaches the (dummy) DAC. OUT.json gets the show's per-frame trace (frame time, clock
-time, swap end) and the heard position at each swap. Exit status 3: jackd could not be started. A subprocess, because jackd
-must be up before sounddevice is imported and must stop after PortAudio let go of it.
+``perf_counter`` of the cycle start and what it carried. At each swap the JACK frame is taken from
+the cycle that began last before it, the device's declared playback latency (``jack_lsp -l``)
+says which frame was at the (dummy) DAC then, and the played sound there is located in the clip
+(seeded noise). OUT.json gets the show's per-frame trace (frame time, clock time, swap end), the
+heard position at each swap and the server's measured rate. Exit status 3: jackd could not be
+started. A subprocess, because jackd must be up before sounddevice is imported and must stop
+after PortAudio let go of it.
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ def _run(out_path: str, jackd_opts: list[str]) -> int:
     noise = (0.5 * np.random.default_rng(7).standard_normal(n)).clip(-1, 1).astype(np.float32)
     clip = AudioClip(samples=np.repeat(noise[:, None], 2, axis=1), sample_rate_hz=RATE, source="noise")
     source = PlaybackSource(clip, block_samples=256)
+
     def connect():
         deadline = time.perf_counter() + 30
         while time.perf_counter() < deadline:
@@ -127,7 +130,8 @@ def _run(out_path: str, jackd_opts: list[str]) -> int:
         # the sample at the DAC then is the one JACK passed on `latency` frames before
         j = int(round(now)) - latency - start
         heard.append(_clip_position(played, j, noise, around=int(t_clock * RATE)))
-    rate = float(np.polyfit(p - p[0], f - f[0], 1)[0]) if len(f) > 2 else 0.0
+    shown = (p >= trace[0, 2]) & (p <= trace[-1, 2])  # the server's pace while the show ran
+    rate = float(np.polyfit(p[shown] - p[0], f[shown] - f[0], 1)[0]) if shown.sum() > 2 else 0.0
     with open(out_path, "w") as fh:
         json.dump({"trace": trace.tolist(), "heard_s": heard, "latency_frames": latency,
                    "jack_rate_hz": rate, "period": PERIOD, "jackd_opts": jackd_opts,
