@@ -12,6 +12,11 @@ Columns (medians over the frames of one run, milliseconds):
                    upscale, HUD, swap), without the pacing wait
   alone p50        the same scene at the same internal size rendered alone (render + finish)
   overhead         (loop - alone) / loop: what the show adds around the scene
+  loop / alone CPU the same in CPU time of the whole process (Python and llvmpipe's threads):
+                   on a shared machine wall times swing with other work, CPU time much less
+  --baseline DIR   the same rows for another checkout (e.g. ``git archive OLD | tar -x -C DIR``),
+                   each scene measured for both back to back in fresh processes: before/after
+                   in one run
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# --tree DIR measures another checkout's package (the --baseline comparison runs this file so)
+_TREE = next((sys.argv[i + 1] for i, a in enumerate(sys.argv[:-1]) if a == "--tree"), None)
+sys.path.insert(0, _TREE or str(Path(__file__).resolve().parents[1]))
 
 _FLASH = """// @description white while an onset is fresh: the click made visible
 void main() { fragColor = vec4(vec3(u_onset > 0.05 ? 1.0 : 0.0), 1.0); }
@@ -45,27 +52,95 @@ def _show(preset: str, *, size, scale: float, frames: int, clip=None, start_s: f
 
 def loop_times(preset: str, *, size, scale: float, frames: int) -> dict:
     show = _show(preset, size=size, scale=scale, frames=frames)
+    cpu: list[float] = []
+    setup = show._setup
+
+    def patched_setup():  # CPU time of each frame, from the start of its work to the end of its swap
+        setup()
+        frame, swap = show._frame, show.window.swap
+        began = [0.0]
+
+        def timed_frame():
+            began[0] = time.process_time()
+            frame()
+
+        def timed_swap():
+            out = swap()
+            cpu.append(time.process_time() - began[0])
+            return out
+
+        show._frame, show.window.swap = timed_frame, timed_swap
+
+    show._setup = patched_setup
     stats = show.run()
     work = np.asarray(show.stats.work_s)[5:] * 1e3  # the first frames fill caches
     return {"loop_p50": float(np.median(work)), "loop_p99": float(np.percentile(work, 99)),
+            "loop_cpu": float(np.median(np.asarray(cpu[5:]) * 1e3)),
             "frame_p50": stats["frame_ms_p50"], "errors": stats["errors"]}
 
 
-def render_alone(window, scene: str, *, size, frames: int) -> float:
+def stage_times(preset: str, *, size, scale: float, frames: int) -> dict:
+    """Median ms per frame of each part of the loop, with the GL pipeline drained (``finish``)
+    around each so its rasterizing is charged to it: scene (``Engine.step``: analysis,
+    modulation, the scene's passes), composite (upscale/dither or blit into the window), HUD
+    (its Python and its draw), swap (the window system's copy of the frame)."""
+    show = _show(preset, size=size, scale=scale, frames=frames)
+    times: dict[str, list[float]] = {}
+    setup = show._setup
+
+    def timed(name, fn):
+        def run(*a, **k):
+            show.ctx.finish()
+            t0 = time.perf_counter()
+            out = fn(*a, **k)
+            show.ctx.finish()
+            times.setdefault(name, []).append(time.perf_counter() - t0)
+            return out
+        return run
+
+    def patched_setup():
+        setup()
+        show.engine.step = timed("scene", show.engine.step)
+        show._composite = timed("composite", show._composite)
+        show._draw_hud = timed("hud", show._draw_hud)
+        show.window.swap = timed("swap", show.window.swap)
+
+    show._setup = patched_setup
+    show.run()
+    return {k: float(np.median(np.asarray(v[5:]) * 1e3)) for k, v in times.items()}
+
+
+def render_alone(window, scene: str, *, size, frames: int) -> tuple[float, float]:
+    """Median (wall ms, CPU ms) of rendering ``scene`` alone at ``size`` (render + finish)."""
     from reactor.features import Features
     from reactor.render.renderer import Renderer
 
     ctx = window.ctx
-    times = []
+    times, cpu = [], []
     with Renderer(ctx, scene, width_px=size[0], height_px=size[1]) as r:
         r.present_output = False  # as in the live loop: the scene passes only
         for n in range(frames):
             f = Features.silent(n / 60)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             r.render(f, {}, time_s=n / 60, dt_s=1 / 60)
             ctx.finish()
             times.append(time.perf_counter() - t0)
-    return float(np.median(np.asarray(times[5:]) * 1e3))
+            cpu.append(time.process_time() - c0)
+    return float(np.median(np.asarray(times[5:]) * 1e3)), float(np.median(np.asarray(cpu[5:]) * 1e3))
+
+
+def measure(scene: str, scale: float, *, size, frames: int) -> dict:
+    """One table row: the loop, then the scene alone right after (both see the same load)."""
+    from reactor.render.context import describe
+    from reactor.render.window import Window
+
+    lt = loop_times(scene, size=size, scale=scale, frames=frames)
+    win = Window(width_px=size[0], height_px=size[1], title="bench")
+    gl = describe(win.ctx)
+    wall, cpu = render_alone(win, scene, size=(round(size[0] * scale), round(size[1] * scale)),
+                             frames=min(frames, 30))
+    win.close()
+    return dict(lt, alone_p50=wall, alone_cpu=cpu, gl=gl)
 
 
 def analysis_cost(frames: int = 600) -> tuple[float, float]:
@@ -237,16 +312,19 @@ def main() -> int:
     p.add_argument("--scales", default="1,0.5")
     p.add_argument("--scenes", default="")
     p.add_argument("--latency-only", action="store_true", help="only the click-to-photon rows")
+    p.add_argument("--baseline", metavar="DIR", help="also measure the checkout in DIR, scene by scene (before/after)")
+    p.add_argument("--tree", metavar="DIR", help=argparse.SUPPRESS)
+    p.add_argument("--one", nargs=2, metavar=("SCENE", "SCALE"), help=argparse.SUPPRESS)
+    p.add_argument("--stages", action="store_true", help="only the per-part breakdown of the loop (scene, "
+                   "composite, HUD, swap) per scene and scale")
     args = p.parse_args()
     if not os.environ.get("DISPLAY"):
         print("needs a display: run under Xvfb (see the docstring)", file=sys.stderr)
         return 2
     import logging
 
-    logging.basicConfig(level=logging.WARNING)
-    from reactor.render.context import describe
+    logging.basicConfig(level=logging.ERROR if args.one else logging.WARNING)
     from reactor.render.scenes import list_scenes
-    from reactor.render.window import Window
 
     size = tuple(int(v) for v in args.size.split("x"))
     if args.latency_only:
@@ -254,34 +332,96 @@ def main() -> int:
         return 0
     scales = [float(s) for s in args.scales.split(",")]
     scenes = args.scenes.split(",") if args.scenes else sorted(list_scenes())
-    rows, alone = [], {}
-    gl = ""
+    if args.stages:
+        _stage_rows(scenes, scales, size, args.frames)
+        return 0
+    if args.one:
+        import json
+
+        print(json.dumps(measure(args.one[0], float(args.one[1]), size=size, frames=args.frames)))
+        return 0
+    if args.baseline:
+        _compare(args.baseline, scenes, scales, args)
+        return 0
+    rows, gl = [], ""
     for scene in scenes:
         for scale in scales:
-            # the loop and the scene alone back to back, so both see the same machine load
-            lt = loop_times(scene, size=size, scale=scale, frames=args.frames)
-            rows.append((scene, scale, lt))
-            win = Window(width_px=size[0], height_px=size[1], title="bench")
-            gl = describe(win.ctx)
-            alone[(scene, scale)] = render_alone(win, scene, size=(round(size[0] * scale), round(size[1] * scale)),
-                                                 frames=min(args.frames, 30))
-            win.close()
-            print(f"  {scene} at scale {scale:g}: loop p50 {lt['loop_p50']:.1f} ms, alone {alone[(scene, scale)]:.1f} ms",
+            m = measure(scene, scale, size=size, frames=args.frames)
+            rows.append((scene, scale, m))
+            gl = m["gl"]
+            print(f"  {scene} at scale {scale:g}: loop p50 {m['loop_p50']:.1f} ms, alone {m['alone_p50']:.1f} ms",
                   file=sys.stderr, flush=True)
     print(f"live loop, {size[0]}x{size[1]} window, {gl}, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print("| scene | scale | loop p50 ms | loop p99 ms | alone p50 ms | overhead | p50 <= 16.7 ms |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    overheads = []
-    for scene, scale, lt in rows:
-        a = alone[(scene, scale)]
-        ov = (lt["loop_p50"] - a) / lt["loop_p50"]
+    print("| scene | scale | loop p50 ms | loop p99 ms | alone p50 ms | overhead | loop CPU ms | alone CPU ms "
+          "| CPU overhead | p50 <= 16.7 ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    overheads, cpu_overheads = [], []
+    for scene, scale, m in rows:
+        ov = (m["loop_p50"] - m["alone_p50"]) / m["loop_p50"]
+        cov = (m["loop_cpu"] - m["alone_cpu"]) / m["loop_cpu"]
         overheads.append(ov)
-        ok = "yes" if lt["loop_p50"] <= 16.7 else "no"
-        print(f"| {scene} | {scale:g} | {lt['loop_p50']:.1f} | {lt['loop_p99']:.1f} | {a:.1f} | {100 * ov:.0f} % | {ok} |"
-              + (f" errors: {lt['errors']}" if lt["errors"] else ""))
-    print(f"median loop overhead: {100 * float(np.median(overheads)):.0f} % of the frame")
+        cpu_overheads.append(cov)
+        ok = "yes" if m["loop_p50"] <= 16.7 else "no"
+        print(f"| {scene} | {scale:g} | {m['loop_p50']:.1f} | {m['loop_p99']:.1f} | {m['alone_p50']:.1f} | "
+              f"{100 * ov:.0f} % | {m['loop_cpu']:.1f} | {m['alone_cpu']:.1f} | {100 * cov:.0f} % | {ok} |"
+              + (f" errors: {m['errors']}" if m["errors"] else ""))
+    print(f"median loop overhead: {100 * float(np.median(overheads)):.0f} % of the frame "
+          f"({100 * float(np.median(cpu_overheads)):.0f} % in CPU time)")
     _latency_rows()
     return 0
+
+
+def _compare(baseline: str, scenes, scales, args) -> None:
+    """Both checkouts scene by scene, each row in fresh processes back to back (same load)."""
+    import json
+    import subprocess
+
+    here = str(Path(__file__).resolve().parents[1])
+    trees = (("before", str(Path(baseline).resolve())), ("after", here))
+    print(f"live loop before ({trees[0][1]}) / after ({here}), {args.size} window, CPU ms per frame "
+          f"(all threads), load {os.getloadavg()[0]:.1f} at the start on {os.cpu_count()} cores")
+    print("| scene | scale | loop CPU before | loop CPU after | alone CPU | overhead before | overhead after "
+          "| loop wall p50 before / after |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    ratios, ob, oa = [], [], []
+    for scene in scenes:
+        for scale in scales:
+            got = {}
+            for label, tree in trees:
+                env = dict(os.environ, PYTHONPATH=tree)
+                out = subprocess.run([sys.executable, __file__, "--tree", tree, "--one", scene, str(scale),
+                                      "--frames", str(args.frames), "--size", args.size],
+                                     capture_output=True, text=True, env=env, timeout=900)
+                lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+                if out.returncode != 0 or not lines:
+                    print(f"| {scene} | {scale:g} | {label} failed: {out.stderr.strip()[-200:]} |", flush=True)
+                    break
+                got[label] = json.loads(lines[-1])
+            if len(got) < 2:
+                continue
+            b, a = got["before"], got["after"]
+            alone = 0.5 * (b["alone_cpu"] + a["alone_cpu"])  # the scene is the same in both
+            ovb, ova = (b["loop_cpu"] - alone) / b["loop_cpu"], (a["loop_cpu"] - alone) / a["loop_cpu"]
+            ratios.append(a["loop_cpu"] / b["loop_cpu"])
+            ob.append(ovb)
+            oa.append(ova)
+            print(f"| {scene} | {scale:g} | {b['loop_cpu']:.1f} | {a['loop_cpu']:.1f} | {alone:.1f} | {100 * ovb:.0f} % "
+                  f"| {100 * ova:.0f} % | {b['loop_p50']:.0f} / {a['loop_p50']:.0f} |", flush=True)
+    if ratios:
+        print(f"median after/before loop CPU: {float(np.median(ratios)):.2f}; median overhead "
+              f"{100 * float(np.median(ob)):.0f} % -> {100 * float(np.median(oa)):.0f} % (CPU time)")
+
+
+def _stage_rows(scenes, scales, size, frames: int) -> None:
+    print(f"loop parts, {size[0]}x{size[1]} window, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(median ms, pipeline drained around each part)")
+    print("| scene | scale | scene ms | composite ms | HUD ms | swap ms |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for scene in scenes:
+        for scale in scales:
+            st = stage_times(scene, size=size, scale=scale, frames=frames)
+            print(f"| {scene} | {scale:g} | {st.get('scene', 0):.1f} | {st.get('composite', 0):.1f} | "
+                  f"{st.get('hud', 0):.1f} | {st.get('swap', 0):.1f} |", flush=True)
 
 
 def _latency_rows() -> None:

@@ -152,3 +152,26 @@ def test_unchanged_same_size_output_is_blitted_exactly(gl_ctx):
     for obj in (src, src_fbo, tex, fbo):
         obj.release()
     comp.release()
+
+
+def test_hud_figures_refresh_at_4_hz_but_other_changes_show_at_once(monkeypatch):
+    """The status figures change every frame; redrawn at 60 Hz they are unreadable and cost the
+    text geometry each frame. A change that is not a figure (another preset, FROZEN) shows at once."""
+    from reactor.live import hud_view
+
+    state = {"fps": 59.0, "preset": "tunnel"}
+    def lines(show):
+        return [(f"{state['preset']} (1/2)", hud_view.WHITE), (f"{state['fps']:.1f} fps", hud_view.DIM)]
+
+    monkeypatch.setattr(hud_view, "status_lines", lines)
+    view = hud_view.HudView()
+    shown = []
+    for i in range(60):  # one second at 60 fps, the figure changing every frame
+        state["fps"] = 59.0 + (i % 7) / 10
+        if i == 30:
+            state["preset"] = "scope"
+        shown.append(view.lines(None, i / 60)[0][0] + " " + view.lines(None, i / 60)[1][0])
+    assert shown[30].startswith("scope")  # the switch is not held back
+    figures = [s.split()[-2] for s in shown]
+    changes = sum(a != b for a, b in zip(figures, figures[1:]))
+    assert 3 <= changes <= 5, figures

@@ -184,3 +184,26 @@ def test_watcher_reports_a_saved_shader_within_half_a_second(tmp_path):
         w.stop()
     assert [p.name for p in got] == ["a.frag"]
     assert elapsed < 0.5
+
+
+def test_watcher_ignores_a_file_being_read(tmp_path):
+    """The reload reads the file it was told about; a read reported as a change would reload it
+    again and again (seen: one save, five reloads and five copies of its error in the stats)."""
+    pytest.importorskip("watchdog")
+    from reactor.live.watch import ReloadWatcher
+
+    f = tmp_path / "p.toml"
+    f.write_text('name = "p"\n')
+    w = ReloadWatcher([tmp_path])
+    w.start()
+    try:
+        time.sleep(0.2)
+        for _ in range(3):
+            f.read_text()
+        time.sleep(0.3)
+        assert w.changed(time.perf_counter()) == []
+        f.write_text('name = "q"\n')
+        time.sleep(0.3)
+        assert [p.name for p in w.changed(time.perf_counter())] == ["p.toml"]
+    finally:
+        w.stop()

@@ -15,6 +15,13 @@ and steers its slope towards each observation instead of stepping:
 
 The gain is continuous in the error, so the pace changes gradually between the regimes.
 
+The line's base pace is not 1 but the device's own rate, estimated slowly from the
+observations (audio seconds per ``perf_counter`` second over the last ``RATE_WINDOW_S``): a
+sound card whose crystal is 0.01 % off, or a JACK server that cannot keep real time on a
+loaded machine (measured here: 2-5 % slow), consumes its samples at that rate, and the picture
+follows what is consumed with no standing error; the correction above only works off jitter
+and stalls on top of it.
+
 Threading: render thread only. The audio callback stores (position, perf time) pairs; the source
 hands them to :meth:`LiveClock.observe` from the render thread.
 """
@@ -22,6 +29,7 @@ hands them to :meth:`LiveClock.observe` from the render thread.
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import Callable
 
 SLEW_TIME_S = 0.5
@@ -34,6 +42,16 @@ MAX_CORRECTION = 0.5
 """The pace stays within 50 % of real time while catching up (never stops, never doubles)."""
 SNAP_S = 0.1
 """A forward error larger than this is a jump (seek, reopened device): the clock jumps too."""
+RATE_WINDOW_S = 4.0
+"""The device's rate is measured over the observations of this many seconds (longer: steadier)."""
+RATE_MIN_SPAN_S = 1.0
+"""No rate estimate (pace 1) until the observations span this long (callback jitter of a few ms
+over a shorter span would be a rate error of a few tenths of a percent)."""
+RATE_TIME_S = 2.0
+"""The rate estimate moves towards each new measurement with this time constant."""
+MAX_RATE_OFF = 0.2
+"""The estimated rate stays within 20 % of real time (a device further off is broken; the
+error correction still follows it)."""
 
 
 class LiveClock:
@@ -72,6 +90,9 @@ class LiveClock:
         """Observation minus estimate at the last observation, seconds (for stats)."""
         self.jumps = 0
         """Forward jumps taken (errors above ``snap_s``)."""
+        self.rate = 1.0
+        """Estimated device rate: audio seconds per perf second (1.0 until measured)."""
+        self._history: deque[tuple[float, float]] = deque()  # (perf, position) of recent observations
 
     @property
     def started(self) -> bool:
@@ -85,6 +106,7 @@ class LiveClock:
         """The audio was at ``position_s`` at perf time ``at_perf_s`` (may lie in the past)."""
         if self._p0 is None:
             self._p0, self._y0, self._slope = float(at_perf_s), float(position_s), 1.0
+            self._history.append((float(at_perf_s), float(position_s)))
             return
         e = float(position_s) - self._estimate(float(at_perf_s))
         self.error_s = e
@@ -94,18 +116,39 @@ class LiveClock:
         y = self._estimate(q)
         if e > self.snap_s:
             self.jumps += 1
-            self._p0, self._y0, self._slope = q, y + e, 1.0
+            self._history.clear()  # a discontinuity says nothing about the device's pace
+            self._history.append((float(at_perf_s), float(position_s)))
+            self._p0, self._y0, self._slope = q, y + e, self.rate
             return
         self._p0, self._y0 = q, y
         # far ahead of the sound: wait for it (never run backwards) until nearly caught up
-        self._holding = e < (-self.max_slew * self.slew_time_s if self._holding else -self.snap_s)
+        holding = e < (-self.max_slew * self.slew_time_s if self._holding else -self.snap_s)
+        if holding and not self._holding:
+            self._history.clear()  # the sound went back (a reopened device): measure afresh
+        self._holding = holding
+        self._measure_rate(float(position_s), float(at_perf_s))
         if self._holding:
             self._slope = 0.0
             return
-        self._slope = 1.0 + self._correction(e)
+        self._slope = self.rate + self._correction(e)
+
+    def _measure_rate(self, position_s: float, at_perf_s: float) -> None:
+        """Steer ``rate`` towards the pace of the observations over the last ``RATE_WINDOW_S``."""
+        h = self._history
+        last = h[-1] if h else None
+        h.append((at_perf_s, position_s))
+        while len(h) > 2 and at_perf_s - h[1][0] >= RATE_WINDOW_S:
+            h.popleft()
+        span = at_perf_s - h[0][0]
+        if last is None or span < RATE_MIN_SPAN_S or at_perf_s <= last[0]:
+            return
+        measured = (position_s - h[0][1]) / span
+        measured = min(1.0 + MAX_RATE_OFF, max(1.0 - MAX_RATE_OFF, measured))
+        self.rate += (measured - self.rate) * min(1.0, (at_perf_s - last[0]) / RATE_TIME_S)
 
     def _correction(self, e: float) -> float:
-        """Pace change for error ``e``: linear up to ``max_slew``, then steeper; continuous."""
+        """Pace change (on top of ``rate``) for error ``e``: linear up to ``max_slew``, then
+        steeper; continuous."""
         knee = self.max_slew * self.slew_time_s
         if abs(e) <= knee:
             return e / self.slew_time_s

@@ -6,7 +6,15 @@ at 720p and 4K. Runs on the main thread inside the show's frame.
 
 from __future__ import annotations
 
+import re
+
 from reactor.features import BAND_NAMES
+
+TEXT_REFRESH_S = 0.25
+"""The status figures are redrawn this often (4 Hz: as fast as anyone reads them); a change that
+is not a figure (a preset, FROZEN, REC) shows at once. Between refreshes the HUD reuses the
+strings' vertices instead of rebuilding them."""
+_FIGURES = re.compile(r"[-+]?\d[\d.]*")
 
 WHITE = (1.0, 1.0, 1.0, 1.0)
 DIM = (0.75, 0.78, 0.85, 1.0)
@@ -63,14 +71,37 @@ def status_lines(show) -> list[tuple[str, tuple]]:
     return lines
 
 
-def draw_hud(show, hud, size: tuple[int, int]) -> None:
-    """Queue the whole HUD for this frame into ``hud`` (the caller ends it)."""
+class HudView:
+    """Lays out the HUD each frame; the status text is refreshed at ``TEXT_REFRESH_S`` (main thread)."""
+
+    def __init__(self, *, refresh_s: float = TEXT_REFRESH_S) -> None:
+        self.refresh_s = float(refresh_s)
+        self._lines: list[tuple[str, tuple]] | None = None
+        self._shape: list[str] = []
+        self._at = float("-inf")
+
+    def lines(self, show, now_s: float) -> list[tuple[str, tuple]]:
+        """The status lines to show at ``now_s``: fresh ones when due or when more than a figure changed."""
+        lines = status_lines(show)
+        shape = [_FIGURES.sub("#", t) for t, _ in lines]
+        if self._lines is None or now_s - self._at >= self.refresh_s or shape != self._shape:
+            self._lines, self._shape, self._at = lines, shape, now_s
+        return self._lines
+
+    def draw(self, show, hud, size: tuple[int, int], now_s: float) -> None:
+        """Queue the whole HUD for this frame into ``hud`` (the caller ends it)."""
+        draw_hud(show, hud, size, lines=self.lines(show, now_s))
+
+
+def draw_hud(show, hud, size: tuple[int, int], *, lines: list[tuple[str, tuple]] | None = None) -> None:
+    """Queue the whole HUD for this frame into ``hud`` (the caller ends it); ``lines``: the
+    status lines (default: fresh ones)."""
     from reactor.control.keys import format_keys
 
     hud.begin(size)
     cw, ch = hud.cell_w_px, hud.cell_h_px
     pad = max(4, ch // 3)
-    lines = status_lines(show)
+    lines = status_lines(show) if lines is None else lines
     width = max(len(t) for t, _ in lines) * cw + 2 * pad + 3 * ch
     hud.rect(0, 0, width, len(lines) * ch + 2 * pad, BACKDROP)
     for i, (text, color) in enumerate(lines):

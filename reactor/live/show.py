@@ -757,9 +757,11 @@ class Show:
 
     # -- HUD and stats ----------------------------------------------------------------------------
     def _draw_hud(self) -> None:
-        from reactor.live.hud_view import draw_hud
+        if getattr(self, "_hud_view", None) is None:
+            from reactor.live.hud_view import HudView
 
-        draw_hud(self, self.hud, self._window_size())
+            self._hud_view = HudView()
+        self._hud_view.draw(self, self.hud, self._window_size(), time.perf_counter())
         self.hud.end(self.window.screen)
 
     def summary(self) -> dict:

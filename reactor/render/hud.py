@@ -26,6 +26,9 @@ _FONT_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf",
                     "/usr/share/fonts/TTF/DejaVuSansMono.ttf",
                     "/Library/Fonts/DejaVuSansMono.ttf")
 _MAX_QUADS = 16384
+_MAX_CACHED_TEXTS = 512
+"""Strings whose vertex data is kept (meter labels, messages, the key map, the status lines
+between refreshes); beyond this the cache starts again (text that changes every frame)."""
 _FLOATS_PER_VERTEX = 8  # x, y, u, v, r, g, b, a
 
 _VERTEX = """#version 330 core
@@ -103,6 +106,7 @@ class Hud:
         self._size = (1, 1)
         self._quads: list[np.ndarray] = []
         self._n = 0
+        self._texts: dict[tuple, np.ndarray] = {}  # (text, x, y, colour) -> its vertices
 
     def _ensure_atlas(self, font_px: int) -> None:
         if font_px == self._font_px:
@@ -118,6 +122,9 @@ class Hud:
         self._atlas_cols = w // self.cell_w_px
         self._atlas_size = (w, h)
         self._font_px = font_px
+        self._texts = {}
+        u0, v0 = self._cell_uv(np.array([_LAST - _FIRST + 1]))  # the white cell, at its centre
+        self._white_uv = (float(u0[0]) + 0.5 * self.cell_w_px / w, float(v0[0]) + 0.5 * self.cell_h_px / h)
 
     @property
     def font_px(self) -> int:
@@ -138,24 +145,40 @@ class Hud:
         v0 = (index // cols) * self.cell_h_px / ah
         return u0, v0
 
-    def _add(self, x0, y0, x1, y1, u0, v0, u1, v1, color) -> None:
+    def _add(self, x0, y0, x1, y1, u0, v0, u1, v1, color) -> np.ndarray:
         n = len(x0)
-        if self._n + n > _MAX_QUADS:
-            n = _MAX_QUADS - self._n
-            if n <= 0:
-                return
-            x0, y0, x1, y1, u0, v0, u1, v1 = (a[:n] for a in (x0, y0, x1, y1, u0, v0, u1, v1))
         q = np.empty((n, 6, _FLOATS_PER_VERTEX), np.float32)
         corners = ((x0, y0, u0, v0), (x1, y0, u1, v0), (x0, y1, u0, v1),
                    (x1, y0, u1, v0), (x1, y1, u1, v1), (x0, y1, u0, v1))
         for k, (x, y, u, v) in enumerate(corners):
             q[:, k, 0], q[:, k, 1], q[:, k, 2], q[:, k, 3] = x, y, u, v
         q[:, :, 4:8] = np.asarray(color, np.float32)
-        self._quads.append(q.reshape(-1, _FLOATS_PER_VERTEX))
+        q = q.reshape(-1, _FLOATS_PER_VERTEX)
+        self._queue(q)
+        return q
+
+    def _queue(self, vertices: np.ndarray) -> None:
+        n = len(vertices) // 6
+        if self._n + n > _MAX_QUADS:
+            n = _MAX_QUADS - self._n
+            if n <= 0:
+                return
+            vertices = vertices[:6 * n]
+        self._quads.append(vertices)
         self._n += n
 
     def text(self, x_px: float, y_px: float, text: str, color=(1.0, 1.0, 1.0, 1.0)) -> float:
-        """Draw ``text`` with its top-left at (x, y) pixels (origin top-left); returns the end x."""
+        """Draw ``text`` with its top-left at (x, y) pixels (origin top-left); returns the end x.
+
+        The vertices of a string drawn at the same place in the same colour are built once.
+        """
+        key = (text, round(x_px), round(y_px), tuple(color))
+        cached = self._texts.get(key)
+        if cached is not None:
+            self._queue(cached)
+            return float(x_px + len(text) * self.cell_w_px)
+        if len(self._texts) >= _MAX_CACHED_TEXTS:
+            self._texts = {}
         codes = np.frombuffer(text.encode("ascii", "replace"), np.uint8).astype(np.int64)
         if codes.size == 0:
             return x_px
@@ -167,17 +190,19 @@ class Hud:
         u0, v0 = self._cell_uv(codes)
         aw, ah = self._atlas_size
         k = keep
-        self._add(x0[k], y0[k], x0[k] + cw, y0[k] + ch, u0[k], v0[k], u0[k] + cw / aw, v0[k] + ch / ah, color)
+        self._texts[key] = self._add(x0[k], y0[k], x0[k] + cw, y0[k] + ch, u0[k], v0[k], u0[k] + cw / aw,
+                                     v0[k] + ch / ah, color)
         return float(x_px + codes.size * cw)
 
     def rect(self, x_px: float, y_px: float, w_px: float, h_px: float, color) -> None:
         """A filled rectangle (origin top-left), e.g. a meter or a text backdrop."""
-        white = _LAST - _FIRST + 1
-        u0, v0 = self._cell_uv(np.array([white]))
-        aw, ah = self._atlas_size
-        uc, vc = u0 + 0.5 * self.cell_w_px / aw, v0 + 0.5 * self.cell_h_px / ah  # the cell centre
-        self._add(np.array([x_px]), np.array([y_px]), np.array([x_px + w_px]), np.array([y_px + h_px]),
-                  uc, vc, uc, vc, color)
+        # plain floats into one small array: drawn every frame (meters), so no per-corner numpy work
+        uc, vc = self._white_uv
+        x0, y0, x1, y1 = float(x_px), float(y_px), float(x_px + w_px), float(y_px + h_px)
+        r, g, b, a = (float(c) for c in color)
+        self._queue(np.array([(x0, y0, uc, vc, r, g, b, a), (x1, y0, uc, vc, r, g, b, a),
+                              (x0, y1, uc, vc, r, g, b, a), (x1, y0, uc, vc, r, g, b, a),
+                              (x1, y1, uc, vc, r, g, b, a), (x0, y1, uc, vc, r, g, b, a)], np.float32))
 
     def end(self, framebuffer) -> None:
         """Upload and draw everything queued since ``begin`` over ``framebuffer`` (alpha blended)."""

@@ -79,6 +79,10 @@ class Window:
         self._events: list[str] = []
         glfw.set_char_callback(self._win, self._on_char)
         glfw.set_key_callback(self._win, self._on_key)
+        # the drawable size, kept from resize events: asking the X server each frame is a round
+        # trip (0.2 ms and more on a loaded machine)
+        self._fb_size = tuple(int(v) for v in glfw.get_framebuffer_size(self._win))
+        glfw.set_framebuffer_size_callback(self._win, self._on_framebuffer_size)
         self.last_swap_s = 0.0
         self.fullscreen = False
         if fullscreen:
@@ -88,6 +92,9 @@ class Window:
     def _on_char(self, _win, codepoint: int) -> None:
         ch = chr(codepoint)
         self._events.append("space" if ch == " " else ch)
+
+    def _on_framebuffer_size(self, _win, width: int, height: int) -> None:
+        self._fb_size = (int(width), int(height))
 
     def _on_key(self, _win, key: int, _scancode: int, action: int, mods: int) -> None:
         glfw = self._glfw
@@ -124,9 +131,8 @@ class Window:
 
     @property
     def framebuffer_size(self) -> tuple[int, int]:
-        """Drawable size in pixels (0 x 0 while minimised)."""
-        w, h = self._glfw.get_framebuffer_size(self._win)
-        return int(w), int(h)
+        """Drawable size in pixels (0 x 0 while minimised), as of the last ``poll``."""
+        return self._fb_size
 
     @property
     def content_scale(self) -> float:
