@@ -378,15 +378,20 @@ class Show:
 
         The frame is seen after its own work (render + swap) and, with real vsync, about one
         refresh later; a mic's clock is the capture position, so its input latency is added
-        too (the sound was heard that long before the clock says).
+        too (the sound was heard that long before the clock says). Unpaced (a fast clock, no
+        one watching in real time) there is no lead, so such runs do not depend on how busy
+        the machine is.
         """
+        if self.opt.unpaced:
+            return 0.0
         lead = self._last_work_s + (0.0 if self.pacer.self_paced else self.period_s)
         return min(lead + self._input_latency_s(), 0.25)
 
     def heard_now_s(self) -> float:
         """What the listener hears now on the engine clock: the latest heard position moved on
-        by the time since it was read (taps, MIDI and OSC arrivals are stamped on this)."""
-        if self._heard_perf is None:
+        by the time since it was read (taps, MIDI and OSC arrivals are stamped on this). Unpaced
+        (a fast clock) the wall clock says nothing about engine time: the latest position as read."""
+        if self._heard_perf is None or self.opt.unpaced:
             return self._heard_s
         return self._heard_s + (time.perf_counter() - self._heard_perf)
 
