@@ -1,8 +1,11 @@
 """``reactor render``: audio (+ image) -> sound-on clip, deterministic, on the offline clock.
 
 No threads are needed for correctness: frame ``n`` is at ``n / fps`` and the analyzer gets exactly
-the samples up to that time. The video sink may encode on a worker thread to overlap with
-rendering; the bytes are the same either way.
+the samples up to that time. Two things overlap without changing a byte: frames are read back
+through a ring of pixel buffers (``reactor.render.readback.AsyncReadback``), so the GPU finishes
+frame ``n`` while frame ``n + 1`` is drawn, and the video sink converts and encodes on one worker
+thread fed in order through a bounded queue (x264 adds its own frame threads, deterministic at a
+given thread count). Nothing is ever dropped: a full queue makes the loop wait.
 
 Typed arguments only: ``reactor.cli`` parses the command line, ``reactor.audio.clips.load_clip``
 loads the audio and ``reactor.scene_setup`` the preset and images; ``render_clip`` runs the loop,
