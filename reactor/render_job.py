@@ -1,8 +1,11 @@
 """``reactor render``: audio (+ image) -> sound-on clip, deterministic, on the offline clock.
 
 No threads are needed for correctness: frame ``n`` is at ``n / fps`` and the analyzer gets exactly
-the samples up to that time. The video sink may encode on a worker thread to overlap with
-rendering; the bytes are the same either way.
+the samples up to that time. Two things overlap without changing a byte: frames are read back
+through a ring of pixel buffers (``reactor.render.readback.AsyncReadback``), so the GPU finishes
+frame ``n`` while frame ``n + 1`` is drawn, and the video sink converts and encodes on one worker
+thread fed in order through a bounded queue (x264 adds its own frame threads, deterministic at a
+given thread count). Nothing is ever dropped: a full queue makes the loop wait.
 
 Typed arguments only: ``reactor.cli`` parses the command line, ``reactor.audio.clips.load_clip``
 loads the audio and ``reactor.scene_setup`` the preset and images; ``render_clip`` runs the loop,
@@ -92,7 +95,7 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
                 image=None, depth=None, quality: str = "normal", codec: str = "h264",
                 progress: bool = True, threaded: bool = True, ctx=None, sinks=(),
                 tempo_source=None, preroll=None, poster_path: str | None = None,
-                flash_limit: bool = True) -> RenderResult:
+                flash_limit: bool = True, readback_depth: int = 2) -> RenderResult:
     """Render ``clip`` with ``preset`` into ``out_path`` (audio muxed in). Ctrl-C keeps a partial clip.
 
     Parameters
@@ -128,6 +131,9 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
         Also save the most characteristic frame as a PNG (``reactor.poster``).
     flash_limit : bool
         Keep full-frame flashes under three a second (``reactor.flashes``).
+    readback_depth : int
+        Frames in flight in the pixel-buffer readback ring (``reactor.render.readback``), so the
+        GPU finishes a frame while the next is drawn; 0 reads each frame at once. Same bytes.
     """
     import time
 
@@ -141,6 +147,7 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
     from reactor.poster import PosterPicker
     from reactor.output.video import VideoSink
     from reactor.render.context import create_context
+    from reactor.render.readback import AsyncReadback
     from reactor.render.renderer import Renderer
 
     clock = OfflineClock(fps=fps, sample_rate_hz=clip.sample_rate_hz)
@@ -151,13 +158,16 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
                       sample_rate_hz=clip.sample_rate_hz, audio_channels=channels,
                       codec=codec, quality=quality, threaded=threaded)
     limiter = FlashLimiter(fps=fps) if flash_limit else None
-    clip_sink = ClipSink(video, transform=limiter.apply if limiter is not None else None)
-    all_sinks = (clip_sink, *sinks)
     poster = PosterPicker() if poster_path else None
+    on_frame = (lambda rgb, frame: poster.offer(frame.time_s, frame.features.scalars, rgb)) if poster else None
+    clip_sink = ClipSink(video, transform=limiter.apply if limiter is not None else None, on_frame=on_frame)
+    all_sinks = (clip_sink, *sinks)
     own_ctx = ctx is None
     renderer = None
     try:
         ctx = create_context(headless=True) if own_ctx else ctx
+        if readback_depth:  # frames reach the clip readback_depth steps late, in order, same bytes
+            clip_sink.readback = AsyncReadback(ctx, width_px=width_px, height_px=height_px, depth=readback_depth)
         renderer = Renderer(ctx, preset.render_scene(), width_px=width_px, height_px=height_px, image=image, depth=depth)
         renderer.sample_rate_hz = float(clip.sample_rate_hz)  # iSampleRate of Shadertoy scenes
         warm_up()  # compile analysis kernels before the first frame, not during it
@@ -184,8 +194,6 @@ def render_clip(clip, *, preset, out_path: str, width_px: int, height_px: int, f
                 frame = engine.step(clock.time_of(n), block)
                 for sink in all_sinks:
                     sink.write(renderer, frame)
-                if poster is not None:
-                    poster.offer(frame.time_s, frame.features.scalars, clip_sink.last_rgb)
                 done = n = n + 1
                 if bar is not None:
                     bar.update(min(done, n_frames))

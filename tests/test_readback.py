@@ -77,12 +77,15 @@ class _Collect:
         self.aborted = True
 
 
-@pytest.mark.parametrize("scene, fused", [("rings", True), ("trails", False)])
-def test_readback_sink_gives_what_read_rgb_gives_for_fused_and_presented_outputs(ctx, scene, fused):
+@pytest.mark.parametrize("scene, way", [("rings", "target"), ("trails", "mrt"), ("trails", "present")])
+def test_readback_sink_gives_what_read_rgb_gives_for_fused_and_presented_outputs(ctx, scene, way, monkeypatch):
     from reactor.render.renderer import Renderer
 
+    if way == "present":  # the present pass (outputs of another size use it); forced here
+        monkeypatch.setattr(Renderer, "_fusable", lambda self, info, sources: None)
     renderer = Renderer(ctx, scene, width_px=W, height_px=H)
-    assert renderer.self_dithered is fused  # both ways the output reaches output_fbo
+    # every way the output reaches output_fbo: an 8-bit output target, a second attachment, the present pass
+    assert renderer.self_dithered is (way != "present") and renderer._mrt is (way == "mrt")
     collect = _Collect()
     sink = ReadbackSink(ctx, collect, width_px=W, height_px=H, depth=2)
     assert isinstance(sink, FrameSink)

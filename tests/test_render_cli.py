@@ -76,6 +76,17 @@ def test_rendering_is_deterministic(tmp_path):
     b = _render(tmp_path, "b.mp4", g.samples, preset="tunnel")
     assert len(a) == len(b)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()
+
+
+@pytest.mark.parametrize("preset", ["trails", "rings"])  # a feedback output (second attachment), an 8-bit one
+def test_asynchronous_readback_gives_the_same_file_as_reading_each_frame_at_once(tmp_path, preset):
+    g = signals.groove(bpm=128.0, bars=1)
+    ring = _render(tmp_path, "ring.mp4", g.samples, preset=preset, readback_depth=3)
+    now = _render(tmp_path, "now.mp4", g.samples, preset=preset, readback_depth=0)
+    assert len(ring) == len(now) == round(len(g.samples) / 48000 * 30)  # no frame dropped or repeated
+    assert not np.array_equal(ring[5], ring[-1])
+    assert (tmp_path / "ring.mp4").read_bytes() == (tmp_path / "now.mp4").read_bytes()
 
 
 def test_contain_fit_letterboxes_a_portrait_image(tmp_path):

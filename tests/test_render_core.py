@@ -258,3 +258,19 @@ def test_missing_egl_is_a_one_line_error_naming_packages(monkeypatch):
 def test_bad_render_size_is_refused(gl_ctx):
     with pytest.raises(ReactorError, match="0x10"):
         Renderer(gl_ctx, "pulse", width_px=0, height_px=10)
+
+
+def test_feedback_output_dithers_in_its_own_pass_with_the_present_pass_bytes(gl_ctx, monkeypatch):
+    """``trails`` reads its output back (u_prev): it dithers into a second 8-bit attachment in the
+    same draw, and the picture equals the separate present pass's within the half-float rounding
+    (1 level) that the present pass sees and it does not."""
+    seq = feature_sequence(12, make=groove_features)
+    with Renderer(gl_ctx, "trails", width_px=96, height_px=54) as r:
+        assert r.self_dithered and r._mrt
+    fused = render_frames(gl_ctx, "trails", seq, width_px=96, height_px=54)
+    monkeypatch.setattr(Renderer, "_fusable", lambda self, info, sources: None)
+    presented = render_frames(gl_ctx, "trails", seq, width_px=96, height_px=54)
+    assert not np.array_equal(fused[2], fused[11])  # the trail moves
+    for a, b in zip(fused, presented):
+        diff = np.abs(a.astype(int) - b)
+        assert diff.max() <= 1 and (diff > 0).mean() < 0.05

@@ -10,7 +10,9 @@ gradients and feedback trails do not band after H.264), into its own RGBA8 frame
 upside down so that a single ``read_into`` yields rows top first. An output pass that no pass
 reads back (no ``u_prev``, no ``u_pass_<its target>``) skips it: the renderer compiles it with
 ``DITHER_EPILOGUE``, the same dither, into an 8-bit target, saving a full-screen pass per frame
-(9 ms at 720p on llvmpipe); its readback flips rows on the CPU (under 1 ms).
+(9 ms at 720p on llvmpipe); its readback flips rows on the CPU (under 1 ms). An output pass that
+does read itself back (feedback trails) keeps its half-float target and writes the dithered picture
+to a second, 8-bit attachment in the same draw (``DITHER_MRT_EPILOGUE``), so it skips it too.
 """
 
 from __future__ import annotations
@@ -86,6 +88,24 @@ void main() {
 """
 """GLSL appended (with ``programs.wrap_main``) to an output pass that dithers its own output."""
 
+DITHER_MRT_EPILOGUE = _DITHER_GLSL + """
+uniform vec2 reactor_jitter;   // as the present pass's u_jitter
+uniform float reactor_height;  // output height in pixels
+layout(location = 1) out vec4 reactor_out8;  // second colour attachment: the 8-bit picture
+
+// For an output pass that reads itself back (feedback): the scene's colour still goes, at full
+// precision, into its own target (attachment 0, the next frame's u_prev), and the dithered 8-bit
+// picture goes into attachment 1 in the same pass, so no present pass is needed.
+void main() {
+    reactor_scene_main();
+    vec3 c = clamp(fragColor.rgb, 0.0, 1.0);
+    vec2 p = vec2(gl_FragCoord.x, reactor_height - gl_FragCoord.y);
+    reactor_out8 = vec4(reactor_dither(c, p + reactor_jitter), 1.0);
+}
+"""
+"""Like ``DITHER_EPILOGUE`` but for a feedback output pass: the dithered colour goes to a second,
+8-bit attachment (``FeedbackTarget(out8=True)``); the scene's output must be at location 0."""
+
 
 def _frame_seed(frame: int) -> int:
     """A well-mixed 32-bit seed per frame (so the dither pattern changes every frame)."""
@@ -125,18 +145,35 @@ class FeedbackTarget:
         RGBA16F when True, else RGBA8.
     dtype : str, optional
         moderngl dtype (``f1``, ``f2``, ``f4`` for RGBA32F); overrides ``float_target``.
+    out8 : bool
+        Also attach one RGBA8 texture as colour attachment 1 of both framebuffers (written every
+        frame by a pass compiled with ``DITHER_MRT_EPILOGUE``); ``out8_fbo`` reads it.
     """
 
-    def __init__(self, ctx, *, size_px: tuple[int, int], float_target: bool, dtype: str | None = None):
+    def __init__(self, ctx, *, size_px: tuple[int, int], float_target: bool, dtype: str | None = None,
+                 out8: bool = False):
         self.size_px = size_px
         dtype = dtype or ("f2" if float_target else "f1")
         self.dtype = dtype
         self._textures = [ctx.texture(size_px, 4, dtype=dtype) for _ in range(2)]
         for tex in self._textures:
             tex.repeat_x = tex.repeat_y = False  # feedback sampling past the edge clamps
-        self._fbos = [ctx.framebuffer(color_attachments=[t]) for t in self._textures]
+        self.out8 = ctx.texture(size_px, 4) if out8 else None
+        extra = [self.out8] if out8 else []
+        self._fbos = [ctx.framebuffer(color_attachments=[t, *extra]) for t in self._textures]
+        self._out8_fbo = ctx.framebuffer(color_attachments=[self.out8]) if out8 else None
         self._read = 0
         self.clear()
+
+    @property
+    def has_out8(self) -> bool:
+        """Whether the target carries the 8-bit second attachment."""
+        return self.out8 is not None
+
+    @property
+    def out8_fbo(self):
+        """A framebuffer of the 8-bit attachment alone (for reading it back), or None."""
+        return self._out8_fbo
 
     @property
     def read(self):
@@ -164,9 +201,11 @@ class FeedbackTarget:
 
     def release(self) -> None:
         """Free the GL objects."""
-        for obj in self._fbos + self._textures:
+        extra = [self._out8_fbo, self.out8] if self.out8 is not None else []
+        for obj in self._fbos + extra + self._textures:
             obj.release()
         self._fbos, self._textures = [], []
+        self.out8 = self._out8_fbo = None
 
 
 class Presenter:

@@ -5,7 +5,10 @@ frame is instead read *into a pixel buffer object* (``fbo.read_into(ctx.buffer)`
 queues the copy), and the buffer is mapped ``depth`` frames later, when the copy is long done.
 The price is ``depth`` frames of latency, which a recording does not mind.
 
-API (for the live loop; everything on the thread that owns the GL context)::
+Used by ``reactor render`` (``ClipSink(readback=...)``: frames reach the clip two steps late, in
+order, byte for byte what a plain read gives) and by live recording (``ReadbackSink``).
+
+API (everything on the thread that owns the GL context)::
 
     rb = AsyncReadback(ctx, width_px=1280, height_px=720, depth=2)
     rgb = rb.push(fbo)          # None for the first `depth` pushes, then the frame pushed

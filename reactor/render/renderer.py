@@ -5,7 +5,9 @@ Runs on the thread that owns the GL context (the main thread). Every GL object i
 Same inputs give the same pixels: the only randomness is the dither, seeded by the frame count.
 
 When nothing reads the output pass back (see ``_fusable``) it dithers its own output into an 8-bit
-target and the separate present pass is skipped; otherwise ``Presenter`` dithers it.
+target; when something does (feedback) it writes the dithered picture to a second, 8-bit
+attachment of its target in the same draw. Either way the separate present pass is skipped; only
+an output pass of another size or sharing its target goes through ``Presenter``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from reactor import demo_image, imageio
 from reactor.errors import ReactorError, ShaderError
 from reactor.features import Features
 from reactor.render.binding import FrameState, apply, bind_program
-from reactor.render.passes import (DITHER_EPILOGUE, FeedbackTarget, Presenter, dither_jitter, draw_fullscreen,
+from reactor.render.passes import (DITHER_EPILOGUE, DITHER_MRT_EPILOGUE, FeedbackTarget, Presenter, dither_jitter, draw_fullscreen,
                                    fullscreen_vao)
 from reactor.render.programs import compile_program, display_path, wrap_main
 from reactor.render.scenes import SceneInfo, load_chain, load_scene
@@ -98,6 +100,7 @@ class Renderer:
         self._passes: list[_Pass] = []
         self._targets: dict[str, FeedbackTarget] = {}
         self._dither = None  # (jitter, height) uniforms of a self-dithering output pass
+        self._mrt = False    # it dithers into a second attachment (it reads its own target back)
         self.present_output = True
         """Run the dithering present pass each frame (``read_rgb``/``output_fbo``). A live window
         that composites ``output_texture`` itself sets it False and saves a full-screen pass."""
@@ -126,16 +129,21 @@ class Renderer:
         sources = info.sources()
         specs = info.passes
         programs = []
-        fused = False
+        fused = None  # "target": dithers into an 8-bit target; "mrt": into a second attachment
         try:
             for spec, source in zip(specs[:-1], sources[:-1]):
                 programs.append(compile_program(self.ctx, source, vertex=spec.vertex))
-            if self._fusable(info, sources):
+            mode = self._fusable(info, sources)
+            if mode is not None:
                 try:
-                    epilogue = DITHER_EPILOGUE.replace("fragColor", specs[-1].output)
-                    programs.append(compile_program(self.ctx, wrap_main(sources[-1], epilogue),
-                                                    vertex=specs[-1].vertex))
-                    fused = True
+                    out = specs[-1].output
+                    if mode == "target":
+                        wrapped = wrap_main(sources[-1], DITHER_EPILOGUE.replace("fragColor", out))
+                    else:  # "mrt": the scene's output must be at location 0, the 8-bit copy at 1
+                        wrapped = _pin_output(wrap_main(sources[-1], DITHER_MRT_EPILOGUE.replace("fragColor", out)),
+                                              out)
+                    programs.append(compile_program(self.ctx, wrapped, vertex=specs[-1].vertex))
+                    fused = mode
                 except ShaderError as exc:  # report the scene's own error, or (a name clash) do without
                     log.info("output pass of %s does not dither itself (%s); using the present pass",
                              info.name, str(exc)[:120])
@@ -158,15 +166,18 @@ class Renderer:
         for i, spec in enumerate(specs):
             if spec.target in self._targets:
                 continue  # ISF passes may draw into one target in turn
-            dtype = "f1" if fused and i == len(specs) - 1 else spec.dtype
+            last = i == len(specs) - 1
+            dtype = "f1" if fused == "target" and last else spec.dtype
+            out8 = fused == "mrt" and last
             size = self._size(spec, {})
             prev = old_targets.pop(spec.target, None)
-            if prev is not None and prev.size_px == size and prev.dtype == dtype:
+            if prev is not None and prev.size_px == size and prev.dtype == dtype and prev.has_out8 == out8:
                 self._targets[spec.target] = prev
                 continue
             if prev is not None:
                 prev.release()
-            self._targets[spec.target] = FeedbackTarget(self.ctx, size_px=size, float_target=True, dtype=dtype)
+            self._targets[spec.target] = FeedbackTarget(self.ctx, size_px=size, float_target=True, dtype=dtype,
+                                                        out8=out8)
         for prev in old_targets.values():
             prev.release()
         for spec, program in zip(specs, programs):
@@ -178,6 +189,7 @@ class Renderer:
         last = programs[-1]
         # Either uniform is optimized away when the scene's colour is constant black or white.
         self._dither = (last.get("reactor_jitter", None), last.get("reactor_height", None)) if fused else None
+        self._mrt = fused == "mrt"
         keys = {k for p in self._passes for _, k in p.samplers}
         self._used = frozenset(_AUDIO_KEYS[k] for k in keys if k in _AUDIO_KEYS)
         if keys & {"image", "depth", "input", "start"} and self._image_tex is None:
@@ -200,18 +212,19 @@ class Renderer:
         return (min(_MAX_SIDE_PX, max(1, int(round(w)) if w == w else 1)),
                 min(_MAX_SIDE_PX, max(1, int(round(h)) if h == h else 1)))
 
-    def _fusable(self, info: SceneInfo, sources) -> bool:
-        """Whether the output pass can dither itself: no pass reads its target back.
-
-        Its target must be exactly the output size and no pass may sample it (``prev`` in the
-        output pass, ``pass:<target>`` anywhere).
+    def _fusable(self, info: SceneInfo, sources) -> str | None:
+        """How the output pass can dither itself, if it can: ``"target"`` when no pass reads its
+        target back (``prev`` in the output pass, ``pass:<target>`` anywhere), so the target itself
+        can be 8-bit; ``"mrt"`` when one does (feedback), so the dithered picture goes to a second
+        attachment; None (use the present pass) when its target is not exactly the output size
+        or is shared with an earlier pass.
         """
         spec = info.passes[-1]
         own = f"pass:{spec.target}"
         if spec.size is not None or self._size(spec, {}) != (self.width_px, self.height_px):
-            return False
+            return None
         if any(p.target == spec.target for p in info.passes[:-1]):
-            return False
+            return None
         reads = any(b.source == "texture" and b.key == own for p in info.passes for b in p.bindings)
         reads |= any(b.source in ("channel_res", "channel_time") and own in b.key for p in info.passes for b in p.bindings)
         source = sources[-1]
@@ -220,7 +233,7 @@ class Renderer:
         if reads:
             names = {b.uniform for p in info.passes for b in p.bindings if b.source == "texture" and b.key == own}
             reads = any(src.references(n) for src in sources for n in names)
-        return not (reads or reads_prev)
+        return "mrt" if (reads or reads_prev) else "target"
 
     def _texture(self, key: str, target: FeedbackTarget | None):
         if key == "prev":
@@ -351,13 +364,18 @@ class Renderer:
     def output_texture(self):
         """The last pass's latest output, e.g. for a live window: RGBA16F, or RGBA8 already
         dithered when the output pass dithers itself (``self_dithered``)."""
-        return self._passes[-1].target.read
+        target = self._passes[-1].target
+        return target.out8 if self._mrt else target.read
 
     @property
     def output_fbo(self):
         """The 8-bit framebuffer holding the dithered pixels ``read_rgb`` returns (for
         asynchronous readback); its row order is given by ``output_rows_top_first``."""
-        return self._passes[-1].target.read_fbo if self._dither is not None else self._presenter.fbo
+        return self._dithered_fbo() if self._dither is not None else self._presenter.fbo
+
+    def _dithered_fbo(self):
+        target = self._passes[-1].target
+        return target.out8_fbo if self._mrt else target.read_fbo
 
     @property
     def output_rows_top_first(self) -> bool:
@@ -373,7 +391,7 @@ class Renderer:
     def read_rgb(self) -> np.ndarray:
         """The last rendered frame, dithered, as a new ``uint8 (height, width, 3)``, top row first."""
         if self._dither is not None:
-            return self._presenter.read_rgb(self._passes[-1].target.read_fbo)
+            return self._presenter.read_rgb(self._dithered_fbo())
         return self._presenter.read_rgb()
 
     def present_to(self, framebuffer, *, viewport: tuple[int, int, int, int]) -> None:
@@ -415,7 +433,8 @@ class Renderer:
             if spec.target in self._targets:
                 continue
             prev = old_targets[spec.target]
-            new = FeedbackTarget(self.ctx, size_px=self._size(spec, {}), float_target=True, dtype=prev.dtype)
+            new = FeedbackTarget(self.ctx, size_px=self._size(spec, {}), float_target=True, dtype=prev.dtype,
+                                 out8=prev.has_out8)
             for fbo in (new.read_fbo, new.write_fbo):  # bilinear resample of the latest frame
                 old_presenter.present_to(prev.read, fbo, frame=0, viewport=(0, 0, *new.size_px), dither=False)
             self._targets[spec.target] = new
@@ -462,6 +481,20 @@ class Renderer:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+def _pin_output(source, output: str):
+    """``source`` with its output ``out vec4 <output>;`` declared at location 0 (the line count
+    is kept, so ``file:line`` still maps); a ``ShaderError`` when the declaration is not found."""
+    from reactor.render.programs import ShaderSource
+
+    decl = f"out vec4 {output};"
+    lines = source.text.split("\n")
+    for i, line in enumerate(lines):
+        if line.strip() == decl:
+            lines[i] = f"layout(location = 0) {decl}"
+            return ShaderSource(path=source.path, text="\n".join(lines), origins=source.origins)
+    raise ShaderError(f"{display_path(source.path)}: no '{decl}' line to pin at location 0")
 
 
 def _as_float(a) -> np.ndarray:

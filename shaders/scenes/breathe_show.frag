@@ -1,5 +1,5 @@
-// Pass 2 of breathe (full resolution): warp the picture by the upsampled flow (u_pass_flow),
-// add a soft glow and a time-constant trail (u_prev) that makes it dreamy; the trail's weight
+// Pass 3 of breathe (full resolution): warp the picture by the upsampled flow (u_pass_flow),
+// add the soft glow (u_pass_glow) and a time-constant trail (u_prev) that makes it dreamy; the trail's weight
 // is exp(-dt / tau), so it looks the same at any frame rate.
 #include "math.glsl"
 #include "image.glsl"
@@ -14,9 +14,8 @@ void main() {
     float energy = f.z;
 
     vec3 lin = image_linear(q);
-    // Soft glow: a wide blur from the image's mipmaps (one tap), added by brightness.
-    vec3 blur = srgb_to_linear(0.5 * (image_blur(q, 3.5) + image_blur(q, 5.0)));
-    lin += blur * smoothstep(0.3, 1.0, luma(blur)) * p_glow * (0.2 + 0.6 * energy);
+    // Soft glow: the wide blur of the picture, weighted by brightness (u_pass_glow, quarter size).
+    lin += texture(u_pass_glow, uv).rgb * p_glow * (0.2 + 0.6 * energy);
     lin *= 0.85 + 0.2 * energy;  // the picture brightens gently as it swells
 
     vec3 col = linear_to_srgb(soft_clip(lin));

@@ -137,9 +137,13 @@ void main() {
     // The opened gap is the stretched lip line; fill it with a soft, dark mouth interior (a
     // blurred, darkened sample of the lips, not the stretched pixels, which streak), darker in
     // the middle, so it reads as open on any picture.
-    vec3 lips = image_blur(uncentered_uv(mc + vec2(0.5 * m.x, 0.0), u_aspect), 3.5);
-    vec3 interior = lips * (0.16 + 0.1 * across) + vec3(0.05, 0.0, 0.012);
-    col = mix(col, interior, p_dark * inside);
+    // Only pixels inside the open mouth pay for the blurred lookup (a mipmap fetch costs as much
+    // as the rest of this shader on a CPU rasterizer); elsewhere the mix would keep col exactly.
+    if (inside > 0.0) {
+        vec3 lips = image_blur(uncentered_uv(mc + vec2(0.5 * m.x, 0.0), u_aspect), 3.5);
+        vec3 interior = lips * (0.16 + 0.1 * across) + vec3(0.05, 0.0, 0.012);
+        col = mix(col, interior, p_dark * inside);
+    }
     col *= 1.0 - 0.55 * lash;  // lashes along the closing lid
     fragColor = vec4(col, 1.0);
 }
