@@ -90,6 +90,7 @@ class LinkSession:
 
     def attach(self, show) -> None:
         self._host_time = show.host_time_s
+        self._forced = getattr(show.opt, "tempo_source", "auto")
         self.start()
 
     def tempo_sources(self):
@@ -148,6 +149,12 @@ class LinkSession:
     # -- publishing --------------------------------------------------------------------------
     def after_frame(self, view) -> None:
         if self.link is None or not self.publish or view.tempo_source == "link":
+            return
+        if (view.tempo_source == "detector" and getattr(self, "_forced", "auto") != "detector"
+                and self.link.numPeers() > 0):
+            # peers found since this frame chose its leader: the session's tempo leads from the next
+            # frame, so a show that joins does not yank everyone to its own detector's tempo first
+            # (with --tempo-source detector it does publish: the others follow reactor)
             return
         s = view.scalars
         bpm = float(s.get("tempo_bpm", 0.0))
