@@ -137,3 +137,32 @@ def finish(proc: subprocess.Popen, display: str, win: str, *, timeout_s: float =
 
 def read_stats(path: Path) -> dict:
     return json.loads(Path(path).read_text())
+
+
+def run_midi_helper(helper: Path, mode: str, tmp_path: Path, *, what: str, timeout_s: float = 120) -> dict:
+    """Run a JACK MIDI helper script (``helper mode OUT.json``) in a subprocess; its JSON result.
+
+    Skips without jackd, mido or python-rtmidi, or when jackd would not start (helper exit 3),
+    except in CI (``CI=true``), where those fail: CI installs them and must run ``what``.
+    """
+    import importlib.util
+
+    ci = os.environ.get("CI", "").lower() == "true"
+    why = None
+    if not shutil.which("jackd") or not shutil.which("jack_wait"):
+        why = "jackd not installed (apt-get install jackd2)"
+    for mod, pkg in (("mido", "mido"), ("rtmidi", "python-rtmidi")):
+        if why is None and importlib.util.find_spec(mod) is None:
+            why = f"python package {pkg} not installed (pip install -e '.[test,live]')"
+    if why:
+        if ci:
+            pytest.fail(f"CI must run {what}: {why}")
+        pytest.skip(why)
+    out = tmp_path / f"{mode}.json"
+    env = dict(os.environ, PYTHONPATH=str(helper.parent.parent))
+    r = subprocess.run([sys.executable, str(helper), mode, str(out)], capture_output=True, text=True,
+                       timeout=timeout_s, env=env)
+    if r.returncode == 3 and not ci:
+        pytest.skip(f"jackd would not start here: {r.stderr.strip()[-200:]}")
+    assert r.returncode == 0, f"helper failed ({r.returncode}): {r.stderr[-3000:]}"
+    return json.loads(out.read_text())

@@ -9,32 +9,14 @@ without jackd, mido or python-rtmidi, except in CI (``CI=true``), where it fails
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
+
+from tests.live_util import run_midi_helper
 
 HELPER = Path(__file__).with_name("live_midi_clock.py")
-
-
-def _require():
-    why = None
-    if not shutil.which("jackd") or not shutil.which("jack_wait"):
-        why = "jackd not installed (apt-get install jackd2)"
-    for mod, pkg in (("mido", "mido"), ("rtmidi", "python-rtmidi")):
-        if why is None and importlib.util.find_spec(mod) is None:
-            why = f"python package {pkg} not installed (pip install -e '.[test]')"
-    if why is None:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI must run the MIDI clock test: {why}")
-    pytest.skip(why)
 
 
 def _figures(r: dict) -> dict:
@@ -64,15 +46,7 @@ def _figures(r: dict) -> dict:
 
 
 def _run(mode: str, tmp_path: Path) -> dict:
-    _require()
-    out = tmp_path / f"{mode}.json"
-    env = dict(os.environ, PYTHONPATH=str(HELPER.parent.parent))
-    r = subprocess.run([sys.executable, str(HELPER), mode, str(out)], capture_output=True, text=True,
-                       timeout=90, env=env)
-    if r.returncode == 3 and os.environ.get("CI", "").lower() != "true":
-        pytest.skip(f"jackd would not start here: {r.stderr.strip()[-200:]}")
-    assert r.returncode == 0, f"helper failed ({r.returncode}): {r.stderr[-3000:]}"
-    return json.loads(out.read_text())
+    return run_midi_helper(HELPER, mode, tmp_path, what="the MIDI clock test", timeout_s=90)
 
 
 def test_clock_out_to_clock_in_over_jack_midi_between_processes(tmp_path):

@@ -11,38 +11,19 @@ Without jackd or python-rtmidi the tests skip, except in CI (``CI=true``), where
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.live_util import run_midi_helper
+
 HELPER = Path(__file__).with_name("midi_jack.py")
 
 
 def _run(mode: str, tmp_path: Path) -> dict:
-    why = None
-    if not shutil.which("jackd") or not shutil.which("jack_wait"):
-        why = "jackd not installed (apt-get install jackd2)"
-    elif importlib.util.find_spec("rtmidi") is None or importlib.util.find_spec("mido") is None:
-        why = "mido / python-rtmidi not installed (pip install -e '.[live]')"
-    if why:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI must run the MIDI tests: {why}")
-        pytest.skip(why)
-    out = tmp_path / f"{mode}.json"
-    env = dict(os.environ, PYTHONPATH=str(HELPER.parent.parent))
-    r = subprocess.run([sys.executable, str(HELPER), mode, str(out)], capture_output=True, text=True,
-                       timeout=120, env=env)
-    if r.returncode == 3 and os.environ.get("CI", "").lower() != "true":
-        pytest.skip(f"jackd would not start here: {r.stderr.strip()[-200:]}")
-    assert r.returncode == 0, f"helper failed ({r.returncode}): {r.stderr[-3000:]}"
-    return json.loads(out.read_text())
+    return run_midi_helper(HELPER, mode, tmp_path, what="the MIDI tests", timeout_s=120)
 
 
 def test_a_knob_over_jack_midi_drives_the_show_and_survives_unplugging(tmp_path):

@@ -21,16 +21,9 @@ from pythonosc.udp_client import SimpleUDPClient  # noqa: E402
 
 from reactor.control import osc  # noqa: E402
 from reactor.errors import UsageError  # noqa: E402
+from tests.test_live_actions import FrameClock  # noqa: E402
 
 FPS = 30.0
-
-
-class FrameClock:
-    def __init__(self):
-        self.t = 0.0
-
-    def __call__(self):
-        return self.t
 
 
 class Receiver:
