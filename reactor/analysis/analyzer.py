@@ -549,7 +549,19 @@ def warm_up() -> float:
     import time
 
     t0 = time.perf_counter()
-    a = StreamingAnalyzer(sample_rate_hz=48000, channels=2)
     rng = np.random.default_rng(0)
-    a.process(rng.standard_normal((4096, 2)) * 0.1)
+    noise = (rng.standard_normal((4096, 4)) * 0.1).astype(np.float32)
+    frozen = noise[:, :2].copy()
+    frozen.setflags(write=False)
+    # Numba compiles one variant per argument type: float64 and float32 blocks, read-only views (a
+    # live source's ring hands those out), strided column views, and the tempo-override path (a
+    # MIDI clock, Link, taps) -- each would otherwise compile inside the first frames of a show
+    a = StreamingAnalyzer(sample_rate_hz=48000, channels=2)
+    for block in (noise[:, :2].astype(np.float64), noise[:, :2].copy(), frozen, noise[:, 1:3]):
+        a.process(block)
+        a.snapshot()
+    b = StreamingAnalyzer(sample_rate_hz=48000, channels=2)
+    b.set_tempo_source(lambda t: (120.0, (t * 2.0) % 1.0, int(t * 2.0), 4, int(t * 2.0) % 4, int(t * 0.5)))
+    b.process(frozen)
+    b.snapshot()
     return time.perf_counter() - t0
