@@ -50,8 +50,8 @@ def _show(preset: str, *, size, scale: float, frames: int, clip=None, start_s: f
     return Show(opts, PacedSource(clip, loop=True))
 
 
-def loop_times(preset: str, *, size, scale: float, frames: int) -> dict:
-    show = _show(preset, size=size, scale=scale, frames=frames)
+def loop_times(preset: str, *, size, scale: float, frames: int, hud: bool = True) -> dict:
+    show = _show(preset, size=size, scale=scale, frames=frames, hud=hud)
     cpu: list[float] = []
     setup = show._setup
 
@@ -76,7 +76,8 @@ def loop_times(preset: str, *, size, scale: float, frames: int) -> dict:
     work = np.asarray(show.stats.work_s)[5:] * 1e3  # the first frames fill caches
     return {"loop_p50": float(np.median(work)), "loop_p99": float(np.percentile(work, 99)),
             "loop_cpu": float(np.median(np.asarray(cpu[5:]) * 1e3)),
-            "frame_p50": stats["frame_ms_p50"], "errors": stats["errors"]}
+            "frame_p50": stats["frame_ms_p50"], "errors": stats["errors"],
+            "direct_share": stats.get("direct_frames", 0) / max(1, stats["frames"])}
 
 
 def stage_times(preset: str, *, size, scale: float, frames: int) -> dict:
@@ -141,6 +142,40 @@ def measure(scene: str, scale: float, *, size, frames: int) -> dict:
                              frames=min(frames, 30))
     win.close()
     return dict(lt, alone_p50=wall, alone_cpu=cpu, gl=gl)
+
+
+FIT_SCALES = (1.0, 0.75, 0.6, 0.5, 0.4, 0.33)
+"""Internal scales ``--fit`` tries, largest first."""
+
+
+def fit_rows(scenes, size, frames: int, budget_ms: float = 16.7) -> None:
+    """Per scene, the largest internal scale whose loop p50 (HUD off: the picture an audience
+    sees) is within ``budget_ms``, with the HUD-on figure and the scene alone at that scale."""
+    from reactor.render.window import Window
+
+    print(f"largest scale within {budget_ms} ms p50, {size[0]}x{size[1]} window, load "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall ms; CPU ms of the whole process)")
+    print("| scene | scale | internal px | loop p50 (HUD off) | loop p99 | loop CPU | HUD on p50 | alone p50 | alone CPU "
+          "| overhead (CPU) | direct frames |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for scene in scenes:
+        chosen = None
+        for scale in FIT_SCALES:
+            m = loop_times(scene, size=size, scale=scale, frames=frames, hud=False)
+            chosen = (scale, m)
+            print(f"  {scene} at {scale:g}: {m['loop_p50']:.1f} ms", file=sys.stderr, flush=True)
+            if m["loop_p50"] <= budget_ms:
+                break
+        scale, m = chosen
+        hud = loop_times(scene, size=size, scale=scale, frames=frames, hud=True)
+        win = Window(width_px=size[0], height_px=size[1], title="bench")
+        inner = (round(size[0] * scale), round(size[1] * scale))
+        wall, cpu = render_alone(win, scene, size=inner, frames=min(frames, 30))
+        win.close()
+        ok = "" if m["loop_p50"] <= budget_ms else " (over)"
+        print(f"| {scene} | {scale:g}{ok} | {inner[0]}x{inner[1]} | {m['loop_p50']:.1f} | {m['loop_p99']:.1f} | "
+              f"{m['loop_cpu']:.1f} | {hud['loop_p50']:.1f} | {wall:.1f} | {cpu:.1f} | "
+              f"{100 * (m['loop_cpu'] - cpu) / m['loop_cpu']:.0f} % | {100 * m['direct_share']:.0f} % |", flush=True)
 
 
 def analysis_cost(frames: int = 600) -> tuple[float, float]:
@@ -315,6 +350,8 @@ def main() -> int:
     p.add_argument("--baseline", metavar="DIR", help="also measure the checkout in DIR, scene by scene (before/after)")
     p.add_argument("--tree", metavar="DIR", help=argparse.SUPPRESS)
     p.add_argument("--one", nargs=2, metavar=("SCENE", "SCALE"), help=argparse.SUPPRESS)
+    p.add_argument("--fit", action="store_true", help="per scene, the largest scale whose loop p50 (HUD off) "
+                   "is within one 60 Hz frame")
     p.add_argument("--stages", action="store_true", help="only the per-part breakdown of the loop (scene, "
                    "composite, HUD, swap) per scene and scale")
     args = p.parse_args()
@@ -334,6 +371,9 @@ def main() -> int:
     scenes = args.scenes.split(",") if args.scenes else sorted(list_scenes())
     if args.stages:
         _stage_rows(scenes, scales, size, args.frames)
+        return 0
+    if args.fit:
+        fit_rows(scenes, size, args.frames)
         return 0
     if args.one:
         import json

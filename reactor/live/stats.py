@@ -50,8 +50,9 @@ class FrameStats:
         wk = list(islice(reversed(self.work_s), n))
         if not iv:
             return {"fps": 0.0, "frame_ms": 0.0, "work_ms": 0.0, "frame_ms_p99": 0.0}
-        return {"fps": len(iv) / max(sum(iv), 1e-9), "frame_ms": 1e3 * float(np.median(iv)),
-                "work_ms": 1e3 * float(np.median(wk)), "frame_ms_p99": 1e3 * float(np.percentile(iv, 99))}
+        siv, swk = sorted(iv), sorted(wk)  # plain Python: numpy's per-call cost is ~10x on 60 values
+        return {"fps": len(iv) / max(sum(iv), 1e-9), "frame_ms": 1e3 * _quantile(siv, 0.5),
+                "work_ms": 1e3 * _quantile(swk, 0.5), "frame_ms_p99": 1e3 * _quantile(siv, 0.99)}
 
     def summary(self) -> dict[str, float]:
         """``frames``, ``frame_ms_p50``, ``frame_ms_p99``, ``frame_ms_max``, ``late_frames``, ``fps``,
@@ -64,3 +65,13 @@ class FrameStats:
                 "frame_ms_max": float(iv.max()) if iv.size else 0.0, "late_frames": self.late_frames,
                 "fps": (self.frames - 1) / span if span > 0 else 0.0,
                 "work_ms_p50": pct(wk, 50), "work_ms_p99": pct(wk, 99)}
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    """The ``q`` quantile of sorted values, interpolated as ``numpy.quantile`` does by default."""
+    if not ordered:
+        return 0.0
+    pos = q * (len(ordered) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return float(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))

@@ -104,6 +104,10 @@ class Renderer:
         self.present_output = True
         """Run the dithering present pass each frame (``read_rgb``/``output_fbo``). A live window
         that composites ``output_texture`` itself sets it False and saves a full-screen pass."""
+        self.direct_fbo = None
+        """A framebuffer of the output's size (a window) that the next ``render`` draws its
+        output pass into instead of its own target, when ``can_draw_direct``: the picture goes
+        straight to the screen with no copy. ``output_texture`` then keeps the frame before."""
         self._build(self.scene)
 
     def _notice(self, text: str) -> None:
@@ -334,6 +338,8 @@ class Renderer:
         state = FrameState(time_s=float(time_s), dt_s=float(dt_s), frame=self.frame, scalars=features.scalars,
                            params=params, defaults=self.scene.params, sample_rate_hz=self.sample_rate_hz,
                            date_origin=self.date_origin, texture_size=self._texture_size)
+        last = self._passes[-1]
+        direct = self.direct_fbo if self.can_draw_direct else None
         for rp in self._passes:
             if rp.spec.size is not None:
                 self._resize_target(rp, params)
@@ -341,6 +347,11 @@ class Renderer:
             apply(rp.setters, state)
             for unit, (_, key) in enumerate(rp.samplers):
                 self._texture(key, rp.target).use(location=unit)
+            if rp is last and direct is not None:
+                direct.use()
+                direct.viewport = (0, 0, self.width_px, self.height_px)
+                draw_fullscreen(rp.vao)
+                continue
             rp.target.write_fbo.use()
             draw_fullscreen(rp.vao)
             rp.target.swap()
@@ -382,6 +393,13 @@ class Renderer:
         """Whether ``output_fbo`` stores rows top first (the present pass draws upside down);
         a self-dithering output pass stores them bottom first, as GL draws."""
         return self._dither is None
+
+    @property
+    def can_draw_direct(self) -> bool:
+        """Whether the output pass can draw into ``direct_fbo``: it dithers itself into a plain
+        8-bit target that no pass reads back, at the output's size."""
+        spec = self._passes[-1].spec
+        return self._dither is not None and not self._mrt and spec.size is None and spec.scale == 1.0
 
     @property
     def self_dithered(self) -> bool:
