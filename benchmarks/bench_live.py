@@ -130,12 +130,12 @@ def render_alone(window, scene: str, *, size, frames: int) -> tuple[float, float
     return float(np.median(np.asarray(times[5:]) * 1e3)), float(np.median(np.asarray(cpu[5:]) * 1e3))
 
 
-def measure(scene: str, scale: float, *, size, frames: int) -> dict:
+def measure(scene: str, scale: float, *, size, frames: int, hud: bool = True) -> dict:
     """One table row: the loop, then the scene alone right after (both see the same load)."""
     from reactor.render.context import describe
     from reactor.render.window import Window
 
-    lt = loop_times(scene, size=size, scale=scale, frames=frames)
+    lt = loop_times(scene, size=size, scale=scale, frames=frames, hud=hud)
     win = Window(width_px=size[0], height_px=size[1], title="bench")
     gl = describe(win.ctx)
     wall, cpu = render_alone(win, scene, size=(round(size[0] * scale), round(size[1] * scale)),
@@ -350,6 +350,8 @@ def main() -> int:
     p.add_argument("--baseline", metavar="DIR", help="also measure the checkout in DIR, scene by scene (before/after)")
     p.add_argument("--tree", metavar="DIR", help=argparse.SUPPRESS)
     p.add_argument("--one", nargs=2, metavar=("SCENE", "SCALE"), help=argparse.SUPPRESS)
+    p.add_argument("--no-latency", action="store_true", help="skip the analysis and click-to-photon rows")
+    p.add_argument("--hud", choices=("on", "off"), default="on", help="the HUD in the loop rows (default on)")
     p.add_argument("--fit", action="store_true", help="per scene, the largest scale whose loop p50 (HUD off) "
                    "is within one 60 Hz frame")
     p.add_argument("--stages", action="store_true", help="only the per-part breakdown of the loop (scene, "
@@ -386,15 +388,16 @@ def main() -> int:
     rows, gl = [], ""
     for scene in scenes:
         for scale in scales:
-            m = measure(scene, scale, size=size, frames=args.frames)
+            m = measure(scene, scale, size=size, frames=args.frames, hud=args.hud == "on")
             rows.append((scene, scale, m))
             gl = m["gl"]
             print(f"  {scene} at scale {scale:g}: loop p50 {m['loop_p50']:.1f} ms, alone {m['alone_p50']:.1f} ms",
                   file=sys.stderr, flush=True)
-    print(f"live loop, {size[0]}x{size[1]} window, {gl}, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(f"live loop, {size[0]}x{size[1]} window, HUD {args.hud}, {gl}, load {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores")
     print("| scene | scale | loop p50 ms | loop p99 ms | alone p50 ms | overhead | loop CPU ms | alone CPU ms "
-          "| CPU overhead | p50 <= 16.7 ms |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| CPU overhead | p50 <= 16.7 ms | direct frames |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     overheads, cpu_overheads = [], []
     for scene, scale, m in rows:
         ov = (m["loop_p50"] - m["alone_p50"]) / m["loop_p50"]
@@ -403,11 +406,13 @@ def main() -> int:
         cpu_overheads.append(cov)
         ok = "yes" if m["loop_p50"] <= 16.7 else "no"
         print(f"| {scene} | {scale:g} | {m['loop_p50']:.1f} | {m['loop_p99']:.1f} | {m['alone_p50']:.1f} | "
-              f"{100 * ov:.0f} % | {m['loop_cpu']:.1f} | {m['alone_cpu']:.1f} | {100 * cov:.0f} % | {ok} |"
+              f"{100 * ov:.0f} % | {m['loop_cpu']:.1f} | {m['alone_cpu']:.1f} | {100 * cov:.0f} % | {ok} | "
+              f"{100 * m['direct_share']:.0f} % |"
               + (f" errors: {m['errors']}" if m["errors"] else ""))
     print(f"median loop overhead: {100 * float(np.median(overheads)):.0f} % of the frame "
           f"({100 * float(np.median(cpu_overheads)):.0f} % in CPU time)")
-    _latency_rows()
+    if not args.no_latency:
+        _latency_rows()
     return 0
 
 
