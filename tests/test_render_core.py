@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import numpy as np
@@ -164,6 +165,41 @@ def test_multipass_scene_passes_targets_between_passes(gl_ctx, tmp_path):
     assert abs(rgb[5, 5, 0] - 128) <= 1        # 0.25 * 2 from the first pass
     assert abs(rgb[5, 5, 1] - 102) <= 1        # the half-size pass saw u_resolution = (40, 20)
     assert abs(rgb[5, 5, 2] - 51) <= 1
+
+
+def test_a_1x1_float32_state_pass_integrates_exactly_and_the_output_can_go_direct(gl_ctx, tmp_path):
+    """A pass with ``size = [1, 1]`` and ``format = "rgba32f"`` keeps state (an integral) at full
+    float precision; the output pass reads only it, so it needs no read-back and can draw
+    straight into a window. Bad sizes and formats are one-line errors."""
+    (tmp_path / "acc.frag").write_text(
+        "void main() { fragColor = vec4(texelFetch(u_prev, ivec2(0), 0).r + 0.01, 0.0, 0.0, 1.0); }\n")
+    (tmp_path / "show.frag").write_text(
+        "void main() { fragColor = vec4(vec3(texelFetch(u_pass_acc, ivec2(0), 0).r), 1.0); }\n")
+    body = textwrap.dedent("""
+        description = "state"
+        feedback = true
+        [[pass]]
+        shader = "acc.frag"
+        target = "acc"
+        {extra}
+        [[pass]]
+        shader = "show.frag"
+        target = "out"
+    """)
+    (tmp_path / "state.toml").write_text(body.format(extra='size = [1, 1]\nformat = "rgba32f"'))
+    with Renderer(gl_ctx, str(tmp_path / "state.toml"), width_px=32, height_px=18) as r:
+        for n in range(300):
+            r.render(Features.silent(), {}, time_s=n / 30, dt_s=1 / 30)
+        acc = r._targets["acc"]
+        assert acc.size_px == (1, 1) and acc.dtype == "f4"
+        value = np.frombuffer(acc.read_fbo.read(components=4, dtype="f4"), np.float32)[0]
+        assert abs(value - 3.0) < 1e-4  # 300 x 0.01 (half floats drift by several %)
+        assert r.can_draw_direct
+    for extra, message in (('size = [0, 1]', "size: must be [width, height] in pixels"),
+                           ('format = "rgb9"', "format: must be one of rgba8, rgba16f, rgba32f")):
+        (tmp_path / "bad.toml").write_text(body.format(extra=extra))
+        with pytest.raises(ShaderError, match=re.escape(message)):
+            load_scene(str(tmp_path / "bad.toml"))
 
 
 def test_spectrum_texture_carries_the_snapshot(gl_ctx, tmp_path):

@@ -8,13 +8,16 @@ module)::
     // @feedback true|false
 
 A multipass ``.toml`` has ``description``, ``image``, ``feedback`` and ``[[pass]]`` tables with
-``shader``, ``target``, ``float`` and ``scale``; the last pass is the output. Uniforms are bound by
+``shader``, ``target``, ``float`` and ``scale``, and for a pass before the last ``size = [w, h]``
+(pixels, in place of ``scale``: e.g. a 1x1 pass that keeps state) and ``format`` (``rgba8``,
+``rgba16f``, ``rgba32f``); the last pass is the output. Uniforms are bound by
 the names documented in ``docs/uniforms.md`` (``u_*`` from the generated header, ``p_*``
 parameters the scene declares), written out as an explicit binding table.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 try:
     import tomllib
@@ -26,11 +29,11 @@ from types import MappingProxyType
 from reactor.errors import ShaderError
 from reactor.features import SCALARS
 from reactor.render.programs import SAMPLERS, build_source, display_path
-from reactor.render.scene_spec import Bind, PassSpec, SceneInfo
+from reactor.render.scene_spec import FORMATS, Bind, PassSpec, SceneInfo
 
 _META = re.compile(r"^\s*//\s*@(\w+)\s*(.*?)\s*$")
 _NAME = re.compile(r"^[A-Za-z_]\w*$")
-_PASS_KEYS = {"shader", "target", "float", "scale"}
+_PASS_KEYS = {"shader", "target", "float", "scale", "size", "format"}
 _PARAM = re.compile(r"^\s*uniform\s+float\s+p_(\w+)\s*(?:=\s*([-+0-9.eE]+)\s*)?;")
 _META_LINES = 40
 _FRAME_BINDS = (Bind("u_time", "time"), Bind("u_dt", "dt"), Bind("u_frame", "frame", kind="int"),
@@ -86,8 +89,7 @@ def _with_bindings(passes, targets):
         source = build_source(spec.shader, pass_targets=targets)
         binds, declared = native_bindings(source, targets)
         params.update(declared)
-        out.append(PassSpec(shader=spec.shader, target=spec.target, float_target=spec.float_target,
-                            scale=spec.scale, bindings=binds, source=source))
+        out.append(dataclasses.replace(spec, bindings=binds, source=source))
     return tuple(out), params
 
 
@@ -108,6 +110,23 @@ def read_toml(path: Path) -> dict:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ShaderError(f"{display_path(path)}: cannot read scene file: {exc}") from None
+
+
+def _pass_size_format(table: dict, where: str, last: bool):
+    """A pass table's ``size`` (as constant expressions) and ``format``; one-line ShaderError."""
+    from reactor.render.dialects.expr import parse_expr
+
+    size, fmt = table.get("size"), table.get("format")
+    if last and (size is not None or fmt is not None):
+        raise ShaderError(f"{where}: the output pass has the output's size and format (no size or format)")
+    if size is not None:
+        if not (isinstance(size, list) and len(size) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 16384 for v in size)):
+            raise ShaderError(f"{where}.size: must be [width, height] in pixels (1..16384), got {size!r}")
+        size = tuple(parse_expr(str(v), where=f"{where}.size") for v in size)
+    if fmt is not None and fmt not in FORMATS:
+        raise ShaderError(f"{where}.format: must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    return size, fmt
 
 
 def toml_info(path: Path, data: dict | None = None, *, sources: bool = True) -> SceneInfo:
@@ -136,9 +155,10 @@ def toml_info(path: Path, data: dict | None = None, *, sources: bool = True) -> 
         if not isinstance(scale, (int, float)) or not 0.0 < scale <= 1.0:
             raise ShaderError(f"{where}.scale: must be a number in (0, 1], got {scale!r}")
         last = i == len(raw) - 1
+        size, fmt = _pass_size_format(table, where, last)
         # The output pass is always half-float: the present pass dithers it down to 8 bits (or, when
         # nothing reads it back, the renderer compiles it to dither itself into an 8-bit target).
-        passes.append(PassSpec(shader=shader, target=target, scale=float(scale),
+        passes.append(PassSpec(shader=shader, target=target, scale=float(scale), size=size, format=fmt,
                                float_target=last or bool(table.get("float", False))))
     if len({p.target for p in passes}) != len(passes):
         raise ShaderError(f"{shown}: two passes share one target name")

@@ -1,22 +1,12 @@
-// @description Endless neon tunnel: flies faster when the music is loud, rings flash on the beat, the spectrum lights the walls
-// @image false
-// @feedback true
-//
-// Travel along the tunnel is integrated speed (speed follows the level, lurches on kicks), so it
-// must be state: it lives in the alpha channel of this pass's own previous output (u_prev), the
-// same value at every pixel, wrapped to 0..1 because the wall pattern repeats once per unit.
+// Pass 2 of tunnel (full resolution): the tunnel at the travel pass's distance (u_pass_travel).
+// It reads nothing back, so it can dither itself straight into an 8-bit target or a live window.
 #include "scene_kit.glsl"
 
 uniform float p_hue = 0.55;        // palette rotation, 0..1
-uniform float p_speed = 1.0;      // base travel speed, tunnel units per second
 uniform float p_intensity = 1.0;  // overall neon brightness
 
 const float RINGS_PER_UNIT = 3.0;
 const float PANELS_AROUND = 16.0;
-
-float read_travel() {
-    return texelFetch(u_prev, ivec2(0, 0), 0).a;
-}
 
 void main() {
     // Fractions of the frame height, centred; the vanishing point drifts on a slow path.
@@ -24,10 +14,7 @@ void main() {
     vec2 centre = 0.06 * vec2(sc_sin_turns(u_time * 0.05), sc_cos_turns(u_time * 0.037));
     p -= centre;
 
-    // Speed: base scaled by the level, plus a lurch on each kick and beat (hits jump, then decay,
-    // so the integrated travel surges forward and eases off).
-    float speed = p_speed * (0.3 + 0.7 * u_level) + 0.6 * u_bass_hit + 0.5 * u_beat_pulse;
-    float travel = fract(read_travel() + speed * u_dt);
+    float travel = texelFetch(u_pass_travel, ivec2(0, 0), 0).r;  // 0..1, this frame's
 
     // Walls breathe with the sub: a larger radius means a closer wall, a punch-in.
     float radius = 0.32 * (1.0 + 0.18 * u_sub_env);
@@ -90,5 +77,5 @@ void main() {
     float core = sc_glow(r, 0.025 + 0.025 * u_bass_env);
     col += sc_neon(0.05 * u_time + 0.3, p_hue) * core * (0.25 + 0.6 * u_level);
 
-    fragColor = vec4(sc_tonemap(col), travel);
+    fragColor = vec4(sc_tonemap(col), 1.0);
 }
