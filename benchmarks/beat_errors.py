@@ -21,7 +21,10 @@ against madmom's offline beats, labelled pseudo-truth in the output; recordings 
 Usage::
 
     python benchmarks/beat_errors.py [--set real|recorded] [--split train|test|all] [--tracks GLOB] [--no-level] [--causal-level]
-        [--json PATH]
+        [--learned | --weights NPZ] [--json PATH]
+
+``--learned`` decodes the look-ahead track from the shipped learned activation, ``--weights``
+from another ``train_activation.py`` output (to compare weights without replacing the shipped ones).
 """
 
 from __future__ import annotations
@@ -175,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, dict] = {}
     for path, tr in truths:
         rec = recording(path.with_name(tr["name"] + ".wav"))
-        row = {"bpm": tr["tempo_bpm"], "meters": ",".join(tr["meters"])}
+        row = {"bpm": tr["tempo_bpm"], "meters": ",".join(tr.get("meters", []))}
         for s in systems:
             est = causal_beats(rec) if s == "causal" else lookahead_beats(rec)
             row[s] = classify(tr, est)

@@ -233,7 +233,7 @@ def score(truth: dict, est: Estimates) -> dict[str, float]:
             lat = _lat_ms(ref_beats, beats, beat_emit, BEAT_WINDOW_S)
             m["beat_emit_ms"] = float(np.median(lat)) if lat.size else float("nan")
     (downbeats,) = _clip(est.downbeat_times_s, end_s)
-    if downbeats is not None:
+    if downbeats is not None and "downbeat_times_s" in truth:  # absent from pseudo-truth without downbeats
         ref_db = trim(np.array(truth["downbeat_times_s"]), min_beat_time=TRIM_S)
         m["downbeat_f"] = mir_eval.beat.f_measure(ref_db, trim(downbeats), BEAT_WINDOW_S)
     onsets, onset_emit = _clip(est.onset_times_s, end_s, est.onset_emitted_s)

@@ -10,8 +10,8 @@ excerpt (from ``excerpt_start``), decoded with PyAV (``reactor.audio.decode``) t
 
 There is no exact truth for a recording. The pseudo-truth is madmom's offline tracker (the
 bidirectional RNN ensemble + Viterbi DBN; ``madmom_truth.py``, run in the benchmark venv and
-cached in ``benchmarks/results/recset_madmom/``) and its downbeat tracker (3 or 4 beats per
-bar). Every table that scores this set says "pseudo-truth (madmom offline)"; scoring madmom
+cached in ``benchmarks/results/recset_madmom/``) and, with ``--downbeats``, its downbeat tracker
+(3 or 4 beats per bar; without it the truth has no downbeats and downbeat scores are skipped). Every table that scores this set says "pseudo-truth (madmom offline)"; scoring madmom
 offline itself against it is meaningless, and madmom online shares its network family.
 
 Selection (decided from madmom's output alone, before any reactor scoring): a piece is kept if
@@ -21,8 +21,8 @@ its excerpt has a pulse, i.e. ``keep_piece``: at least ``MIN_BEATS`` pseudo-trut
 over the median, at most ``IBI_SPREAD_MAX``). Rejected pieces and why are listed in
 ``rejected.json``; their WAVs are removed.
 
-The truth JSON has ``realset.py``'s beat keys (``beat_times_s``, ``downbeat_times_s``,
-``tempo_bpm``, ``tempo_curve``, ``meters``, ``music_start_s``, ``music_end_s``,
+The truth JSON has ``realset.py``'s beat keys (``beat_times_s``, ``downbeat_times_s`` with
+``--downbeats``, ``tempo_bpm``, ``tempo_curve``, ``meters``, ``music_start_s``, ``music_end_s``,
 ``audio_duration_s``) plus ``split`` ("train" / "test", a hash of the piece name), ``source``
 (package and file) and ``truth`` = "pseudo (madmom offline)". It has no onset lists, so onset
 scores are skipped for this set.
@@ -219,28 +219,31 @@ def run_madmom(python: str, wavs: list[Path], *, downbeats: bool) -> None:
         raise RecsetError(f"madmom_truth.py failed: {proc.stderr.strip()[-300:]}")
 
 
-def truth_of(item: dict, start_s: float, duration_s: float, mm: dict) -> dict:
-    """The truth JSON of one kept piece from madmom's cached output."""
+def truth_of(item: dict, start_s: float, duration_s: float, mm: dict, *, downbeats: bool = False) -> dict:
+    """The truth JSON of one kept piece from madmom's cached output (downbeats only if asked for)."""
     end = duration_s - FADE_S
     beats = [b for b in mm["beat_times_s"] if b <= end]
-    downs = [b for b in mm.get("downbeat_times_s", []) if b <= end]
     ibi = np.diff(beats)
     return {
         "name": item["name"], "truth": TRUTH_LABEL, "split": split_of(item["name"]),
         "source": f"{item['package']}: {item['path']}", "start_in_track_s": start_s,
-        "beat_times_s": beats, "downbeat_times_s": downs,
+        "beat_times_s": beats,
         "tempo_bpm": round(60.0 / float(np.median(ibi)), 2) if ibi.size else 0.0,
         "tempo_curve": tempo_curve(np.asarray(beats)),
-        "meters": [f"{mm.get('beats_per_bar', 0)}/beat"] if mm.get("beats_per_bar") else [],
+        "meters": [f"{mm['beats_per_bar']}/beat"] if downbeats and mm.get("beats_per_bar") else [],
         "music_start_s": 0.0, "music_end_s": end, "audio_duration_s": duration_s,
         "selection": keep_piece(np.asarray(mm["activation"]), np.asarray(mm["beat_times_s"]), fps=mm["fps"])[1],
         "tags": ["recorded", "pseudo-truth", item["package"]], "version": VERSION,
-    }
+    } | ({"downbeat_times_s": [b for b in mm["downbeat_times_s"] if b <= end]} if downbeats else {})
 
 
 def build_recset(out_dir: Path = DEFAULT_OUT, *, python: str = DEFAULT_PYTHON, pattern: str = "*",
-                 force: bool = False, log=print) -> list[Path]:
-    """Decode, pseudo-annotate and select the recorded set; returns the kept pieces' truth paths."""
+                 force: bool = False, downbeats: bool = False, log=print) -> list[Path]:
+    """Decode, pseudo-annotate and select the recorded set; returns the kept pieces' truth paths.
+
+    ``downbeats`` also runs madmom's downbeat tracker on the kept pieces (about as costly again);
+    without it the truth has no ``downbeat_times_s`` and downbeat scores are skipped.
+    """
     items = [it for it in candidates() if any(fnmatch.fnmatch(it["name"], g.strip()) for g in pattern.split(","))]
     if not items:
         raise RecsetError("recset.py: no candidate tracks (install the packages in PACKAGES)")
@@ -263,11 +266,13 @@ def build_recset(out_dir: Path = DEFAULT_OUT, *, python: str = DEFAULT_PYTHON, p
             (out_dir / f"{it['name']}.wav").unlink(missing_ok=True)
             (out_dir / f"{it['name']}.truth.json").unlink(missing_ok=True)
             log(f"rejected {it['name']}: {why}")
-    run_madmom(python, [out_dir / f"{it['name']}.wav" for it in kept], downbeats=True)
+    if downbeats:
+        run_madmom(python, [out_dir / f"{it['name']}.wav" for it in kept], downbeats=True)
     paths = []
     for it in kept:
         mm = json.loads((MADMOM_CACHE / f"{it['name']}.json").read_text())
-        truth = truth_of(it, starts[it["name"]], min(EXCERPT_S, it["duration_s"] - starts[it["name"]]), mm)
+        duration = min(EXCERPT_S, it["duration_s"] - starts[it["name"]])
+        truth = truth_of(it, starts[it["name"]], duration, mm, downbeats=downbeats)
         path = out_dir / f"{it['name']}.truth.json"
         path.write_text(json.dumps(truth, indent=1) + "\n")
         paths.append(path)
@@ -283,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--python", default=DEFAULT_PYTHON, help="interpreter with madmom (default: %(default)s)")
     p.add_argument("--tracks", default="*", help="glob(s) of piece names, comma-separated")
     p.add_argument("--force", action="store_true", help="decode the excerpts again")
+    p.add_argument("--downbeats", action="store_true", help="also madmom's downbeat tracker (doubles the cost)")
     p.add_argument("--list", action="store_true", help="print the candidate tracks and exit")
     args = p.parse_args(argv)
     sys.path.insert(0, str(HERE.parent))
@@ -291,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{it['name']:32s} {split_of(it['name']):5s} {it['duration_s']:6.1f} s  {it['path']}")
         return 0
     try:
-        build_recset(args.out, python=args.python, pattern=args.tracks, force=args.force)
+        build_recset(args.out, python=args.python, pattern=args.tracks, force=args.force, downbeats=args.downbeats)
     except RecsetError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
