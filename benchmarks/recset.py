@@ -1,8 +1,8 @@
 """Build the recorded-music set: game soundtracks shipped in Debian, with madmom's beats as pseudo-truth.
 
 Source: ogg recordings in Debian game data packages (``PACKAGES``: SuperTux, Hedgewars, Extreme
-Tux Racer, X-Moto, Frozen Bubble, LinCity-NG): produced, mixed and mastered music (chiptune,
-orchestral, rock, electronic, jazz, folk), not renders made for the test. Tracks shorter than
+Tux Racer, X-Moto, Frozen Bubble, LinCity-NG): produced and mixed music by many composers, in
+styles from chiptune to orchestral, not renders made for the test. Tracks shorter than
 ``MIN_TRACK_S`` (jingles) are left out; a package with more than its cap gives the first
 tracks in an order fixed by a hash of the file name. Each track gives one ``EXCERPT_S``
 excerpt (from ``excerpt_start``), decoded with PyAV (``reactor.audio.decode``) to 48 kHz stereo
@@ -11,8 +11,10 @@ excerpt (from ``excerpt_start``), decoded with PyAV (``reactor.audio.decode``) t
 There is no exact truth for a recording. The pseudo-truth is madmom's offline tracker (the
 bidirectional RNN ensemble + Viterbi DBN; ``madmom_truth.py``, run in the benchmark venv and
 cached in ``benchmarks/results/recset_madmom/``) and, with ``--downbeats``, its downbeat tracker
-(3 or 4 beats per bar; without it the truth has no downbeats and downbeat scores are skipped). Every table that scores this set says "pseudo-truth (madmom offline)"; scoring madmom
-offline itself against it is meaningless, and madmom online shares its network family.
+(3 or 4 beats per bar; without it the truth has no downbeats and downbeat scores are skipped).
+Every table that scores this set says "pseudo-truth (madmom offline)"; scoring madmom offline
+itself against it is meaningless, and madmom online shares its network family. The madmom cache
+is keyed by piece name only: after changing how excerpts are cut, remove it (and ``--force``).
 
 Selection (decided from madmom's output alone, before any reactor scoring): a piece is kept if
 its excerpt has a pulse, i.e. ``keep_piece``: at least ``MIN_BEATS`` pseudo-truth beats after
@@ -30,7 +32,7 @@ scores are skipped for this set.
 Usage::
 
     python benchmarks/recset.py [--out benchmarks/data/recset] [--python /work/venvs/bench/bin/python]
-        [--tracks GLOB] [--list] [--force]
+        [--tracks GLOB] [--downbeats] [--list] [--force]
 
 Needs ``apt-get install supertux-data hedgewars-data extremetuxracer-data xmoto-data
 frozen-bubble-data lincity-ng-data`` (a missing package is skipped with a note) and the
