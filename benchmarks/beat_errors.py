@@ -14,10 +14,17 @@ and against its metrical variants; the variant that fits best names the error:
 - ``offbeat``: the notated tempo, half a beat out,
 - ``lost``: no variant reaches F 0.5 (phase wander, tempo drift, no pulse).
 
+``--set recorded`` reads the recorded-music set instead (``recset.py``: game soundtracks, scored
+against madmom's offline beats, labelled pseudo-truth in the output; recordings cached in
+``benchmarks/results/recrec/``).
+
 Usage::
 
-    python benchmarks/beat_errors.py [--split train|test|all] [--tracks GLOB] [--no-level] [--causal-level]
-        [--json PATH]
+    python benchmarks/beat_errors.py [--set real|recorded] [--split train|test|all] [--tracks GLOB] [--no-level] [--causal-level]
+        [--learned | --weights NPZ] [--json PATH]
+
+``--learned`` decodes the look-ahead track from the shipped learned activation, ``--weights``
+from another ``train_activation.py`` output (to compare weights without replacing the shipped ones).
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "data" / "realset"
 CACHE = HERE / "results" / "realrec"
+SETS = {"real": (HERE / "data" / "realset", HERE / "results" / "realrec", "truth: exact (MIDI)"),
+        "recorded": (HERE / "data" / "recset", HERE / "results" / "recrec", "truth: PSEUDO-TRUTH (madmom offline)")}
 TRIM_S, WINDOW_S = 5.0, 0.07
 KEEP = ("t", "act", "flux", "rms_db", "quiet_s")
 
@@ -47,11 +56,12 @@ def _front_end_digest() -> str:
     return h.hexdigest()[:12]
 
 
-def recording(wav: Path) -> dict[str, np.ndarray]:
-    """The analyzer's per-hop outputs for one WAV (cached)."""
+def recording(wav: Path, cache_dir: Path | None = None) -> dict[str, np.ndarray]:
+    """The analyzer's per-hop outputs for one WAV (cached in ``cache_dir``, default ``CACHE``)."""
     from reactor.analysis import kernels as K
 
-    cache = CACHE / f"{wav.stem}.{_front_end_digest()}.npz"
+    cache_dir = CACHE if cache_dir is None else cache_dir
+    cache = cache_dir / f"{wav.stem}.{_front_end_digest()}.npz"
     if cache.is_file():
         with np.load(cache) as f:
             return {k: f[k] for k in f.files}
@@ -66,13 +76,14 @@ def recording(wav: Path) -> dict[str, np.ndarray]:
     out = {k: rec[k] for k in ("t", "act", "flux", "rms_db")}
     out["quiet_s"] = rec["scalars"][:, K.SC_QUIET_S]
     out["hop_s"] = np.array(an.hop_s)
-    CACHE.mkdir(parents=True, exist_ok=True)
+    cache_dir.mkdir(parents=True, exist_ok=True)
     np.savez(cache, **out)
     return out
 
 
 LEVEL = True  # False: the look-ahead track without its metrical-level choice (``--no-level``)
 CAUSAL_LEVEL = False  # True: the live tracker with its (optional) level choice (``--causal-level``)
+LEARNED = False  # True: the look-ahead track over the learned activation (``--learned``, ``--weights``)
 
 
 def causal_beats(rec: dict) -> np.ndarray:
@@ -90,7 +101,8 @@ def lookahead_beats(rec: dict) -> np.ndarray:
     from reactor.analysis.lookahead import track_from_recording
 
     full = dict(rec)
-    return track_from_recording(full, hop_s=float(rec["hop_s"]), beat_delay_s=BEAT_DELAY_S, level=LEVEL).beat_times_s
+    return track_from_recording(full, hop_s=float(rec["hop_s"]), beat_delay_s=BEAT_DELAY_S, level=LEVEL,
+                                learned=LEARNED).beat_times_s
 
 
 def variants(ref: np.ndarray) -> dict[str, np.ndarray]:
@@ -127,17 +139,29 @@ def classify(truth: dict, est: np.ndarray) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--set", choices=tuple(SETS), default="real", help="real: realset.py; recorded: recset.py")
     p.add_argument("--split", choices=("train", "test", "all"), default="train")
     p.add_argument("--tracks", default="*")
     p.add_argument("--only", default="causal,lookahead")
     p.add_argument("--json", type=Path)
     p.add_argument("--no-level", action="store_true", help="look-ahead without its metrical-level choice")
     p.add_argument("--causal-level", action="store_true", help="live tracker with the optional level choice")
+    p.add_argument("--learned", action="store_true", help="look-ahead over the shipped learned activation")
+    p.add_argument("--weights", type=Path, help="look-ahead over the learned activation in this .npz instead")
     p.add_argument("-q", "--quiet", action="store_true", help="summary only")
     args = p.parse_args(argv)
-    global LEVEL, CAUSAL_LEVEL
-    LEVEL, CAUSAL_LEVEL = not args.no_level, args.causal_level
+    global LEVEL, CAUSAL_LEVEL, LEARNED, DATA, CACHE
+    LEVEL, CAUSAL_LEVEL, LEARNED = not args.no_level, args.causal_level, args.learned or args.weights is not None
+    DATA, CACHE, truth_note = SETS[args.set]
     sys.path.insert(0, str(ROOT))
+    if args.weights is not None:
+        from reactor.analysis import lookahead
+
+        if not args.weights.is_file():
+            print(f"error: {args.weights}: no such weights file", file=sys.stderr)
+            return 2
+        with np.load(args.weights) as f:
+            lookahead._WEIGHTS = {k: f[k] for k in f.files}
     warnings.filterwarnings("ignore", module="mir_eval")
     truths = []
     for path in sorted(DATA.glob("*.truth.json")):
@@ -147,13 +171,14 @@ def main(argv: list[str] | None = None) -> int:
         if fnmatch.fnmatch(tr["name"], args.tracks):
             truths.append((path, tr))
     if not truths:
-        print(f"error: no pieces in {DATA} (build them with benchmarks/realset.py)", file=sys.stderr)
+        script = "recset.py" if args.set == "recorded" else "realset.py"
+        print(f"error: no pieces in {DATA} (build them with benchmarks/{script})", file=sys.stderr)
         return 2
     systems = [s for s in ("causal", "lookahead") if s in args.only]
     rows: dict[str, dict] = {}
     for path, tr in truths:
         rec = recording(path.with_name(tr["name"] + ".wav"))
-        row = {"bpm": tr["tempo_bpm"], "meters": ",".join(tr["meters"])}
+        row = {"bpm": tr["tempo_bpm"], "meters": ",".join(tr.get("meters", []))}
         for s in systems:
             est = causal_beats(rec) if s == "causal" else lookahead_beats(rec)
             row[s] = classify(tr, est)
@@ -167,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             cells = " ".join(f"{r[s]['f']:7.3f} {r[s]['cmlt']:5.2f} {r[s]['amlt']:5.2f} {r[s]['est_bpm']:6.1f} "
                              f"{r[s]['kind']:8s}" for s in systems)
             print(f"{name:14s} {r['bpm']:6.1f} {r['meters'][:8]:8s} {cells}")
+    print(truth_note)
     for s in systems:
         f = np.array([r[s]["f"] for r in rows.values()])
         c = np.array([r[s]["cmlt"] for r in rows.values()])

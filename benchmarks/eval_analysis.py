@@ -24,6 +24,10 @@ Usage::
 
 ``--set real`` scores the real-music dev set (``realset.py``: Freedoom's composed MIDI, rendered
 and produced); ``--split`` picks its half (weights were chosen on ``train``; report ``test``).
+``--set recorded`` scores the recorded-music set (``recset.py``: game soundtracks from Debian
+packages) against pseudo-truth, madmom's offline beats, and says so in every table; it has no
+onset truth (onset columns stay empty), and of the other trackers only ``madmom-on`` runs
+(madmom offline is the truth itself; madmom online shares its network family).
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ METRICS = (
     ("onset_lat_med_ms", "latMed", "ms"), ("onset_lat_p90_ms", "latP90", "ms"),
     ("tempo_acc1", "tmpA1", "f"), ("tempo_acc2", "tmpA2", "f"),
 )
+PSEUDO_OTHERS = ("madmom-on",)  # the other trackers scored against pseudo-truth (madmom offline)
 LEGEND = """columns: beatF/beatFe beat F-measure at reported/emission time; CMLt AMLt continuity (reported);
   bLat median(emission - matched true beat) ms, negative = announced ahead; dbF downbeat F;
   onDr/onDre onset F vs drum onsets at reported/emission time; onAll/onAlle the same vs all note onsets;
@@ -133,21 +138,28 @@ def run_reactor(path: Path, duration_s: float) -> dict[str, Estimates]:
     return {"reactor": _estimates(causal, duration_s, seconds), "reactor-la": _estimates(offline, duration_s, seconds)}
 
 
-def run_others(python: str, path: Path) -> dict[str, Estimates]:
-    """The other trackers' beats for one WAV, run in another interpreter (cached per track)."""
+def run_others(python: str, path: Path, only: tuple[str, ...] = OTHERS) -> dict[str, Estimates]:
+    """The other trackers' beats for one WAV, run in another interpreter (cached per track).
+
+    ``only`` names the trackers to run; a cached result holding all of them is reused.
+    """
     import subprocess
 
     cache = OTHERS_CACHE / (path.name[:-4] + ".json")
-    if not cache.is_file():
+    cached = next(iter(json.loads(cache.read_text()).values()), {}) if cache.is_file() else {}
+    if not set(only) <= set(cached):
         cache.parent.mkdir(parents=True, exist_ok=True)
         script = Path(__file__).resolve().parent / "other_trackers.py"
-        proc = subprocess.run([python, str(script), str(cache), str(path)], capture_output=True, text=True)
+        pick = [] if set(only) == set(OTHERS) else ["--only=" + ",".join(only)]
+        proc = subprocess.run([python, str(script), str(cache)] + pick + [str(path)], capture_output=True, text=True)
         if proc.returncode != 0 or not cache.is_file():
             print(f"note: other trackers failed on {path.name}: {proc.stderr.strip()[-300:]}", file=sys.stderr)
             return {}
     data = next(iter(json.loads(cache.read_text()).values()), {})
     out = {}
     for name, r in data.items():
+        if name not in only:
+            continue
         arr = lambda k: None if r.get(k) is None else np.asarray(r[k], float)  # noqa: E731
         out[name] = Estimates(beat_times_s=arr("beat_times_s"), beat_emitted_s=arr("beat_emitted_s"),
                               downbeat_times_s=arr("downbeat_times_s"), seconds=float(r.get("seconds", 0.0)))
@@ -221,11 +233,11 @@ def score(truth: dict, est: Estimates) -> dict[str, float]:
             lat = _lat_ms(ref_beats, beats, beat_emit, BEAT_WINDOW_S)
             m["beat_emit_ms"] = float(np.median(lat)) if lat.size else float("nan")
     (downbeats,) = _clip(est.downbeat_times_s, end_s)
-    if downbeats is not None:
+    if downbeats is not None and "downbeat_times_s" in truth:  # absent from pseudo-truth without downbeats
         ref_db = trim(np.array(truth["downbeat_times_s"]), min_beat_time=TRIM_S)
         m["downbeat_f"] = mir_eval.beat.f_measure(ref_db, trim(downbeats), BEAT_WINDOW_S)
     onsets, onset_emit = _clip(est.onset_times_s, end_s, est.onset_emitted_s)
-    if onsets is not None:
+    if onsets is not None and "onset_times_s" in truth:  # pseudo-truth sets have no onset truth
         for ref_key, tag in (("drum_onset_times_s", "drums"), ("onset_times_s", "all")):
             ref = np.array(truth[ref_key])
             m[f"onset_f_{tag}"] = mir_eval.onset.f_measure(ref, onsets, window=ONSET_WINDOW_S)[0]
@@ -247,11 +259,16 @@ def _fmt(value: float, kind: str) -> str:
     return f"{value:.0f}" if kind == "ms" else f"{value:.3f}"
 
 
-def print_tables(results: dict[str, dict[str, dict[str, float]]], systems: list[str]) -> dict:
-    """Print the per-track and summary tables; return the summary {system: {metric: {median, mean}}}."""
+def print_tables(results: dict[str, dict[str, dict[str, float]]], systems: list[str], truth_note: str = "") -> dict:
+    """Print the per-track and summary tables; return the summary {system: {metric: {median, mean}}}.
+
+    ``truth_note`` (e.g. that the truth is madmom's pseudo-truth) heads both tables.
+    """
     widths = [max(len(h), 6) for _, h, _ in METRICS]
     name_w = max([len(n) for n in results] + [5])
     print(LEGEND)
+    if truth_note:
+        print(truth_note)
     headers = " ".join(f"{h:>{w}s}" for (_, h, _), w in zip(METRICS, widths))
     print(f"\n{'track':{name_w}s} {'system':10s} {headers}")
     for name, per_sys in results.items():
@@ -267,7 +284,7 @@ def print_tables(results: dict[str, dict[str, dict[str, float]]], systems: list[
             vals = vals[np.isfinite(vals)]
             summary[s][k] = {"median": float(np.median(vals)) if vals.size else float("nan"),
                              "mean": float(np.mean(vals)) if vals.size else float("nan")}
-    print(f"\nsummary over {len(results)} tracks (median / mean across tracks)")
+    print(f"\nsummary over {len(results)} tracks (median / mean across tracks)" + (f"; {truth_note}" if truth_note else ""))
     print(f"{'metric':8s} " + " ".join(f"{s:>17s}" for s in systems))
     for k, h, kind in METRICS:
         cells = [f"{_fmt(summary[s][k]['median'], kind)} / {_fmt(summary[s][k]['mean'], kind)}" for s in systems]
@@ -291,10 +308,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of NAME.wav + NAME.truth.json (default: %(default)s, built if missing)")
     parser.add_argument("--tracks", default="*", help="glob(s) of track names, comma-separated")
     parser.add_argument("--only", default="reactor,aubio", help="systems: reactor, aubio (comma-separated)")
-    parser.add_argument("--set", choices=("dev", "real"), default="dev",
-                        help="dev: code-made grooves (devset.py); real: composed music (realset.py)")
+    parser.add_argument("--set", choices=("dev", "real", "recorded"), default="dev",
+                        help="dev: code-made grooves (devset.py); real: composed music (realset.py); "
+                             "recorded: game soundtracks, pseudo-truth (recset.py)")
     parser.add_argument("--split", choices=("train", "test", "all"), default="all",
-                        help="real set only: which half to score (default all; both halves are reported)")
+                        help="real and recorded sets: which half to score (default all)")
     parser.add_argument("--others", metavar="PYTHON", help="interpreter with madmom/essentia/BeatNet (other_trackers.py)")
     parser.add_argument("--json", type=Path, help="also save all scores here")
     args = parser.parse_args(argv)
@@ -303,7 +321,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --only takes reactor and/or aubio, got {args.only!r}", file=sys.stderr)
         return 2
     globs = [g.strip() for g in args.tracks.split(",") if g.strip()]
-    if args.set == "real" and args.data.resolve() == (here / "data" / "devset").resolve():
+    truth_note, others = "", OTHERS
+    if args.set == "recorded" and args.data.resolve() == (here / "data" / "devset").resolve():
+        args.data = here / "data" / "recset"
+        truth_note = ("truth: PSEUDO-TRUTH (madmom offline RNN + DBN beats on recorded game music); "
+                      "madmom-on shares its network family")
+        others = PSEUDO_OTHERS
+        if not any(args.data.glob("*.truth.json")):
+            print(f"error: {args.data}: no recorded set; build it with benchmarks/recset.py", file=sys.stderr)
+            return 2
+    elif args.set == "real" and args.data.resolve() == (here / "data" / "devset").resolve():
         args.data = here / "data" / "realset"
         sys.path.insert(0, str(here))
         import realset
@@ -339,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"note: reactor analyzer not importable ({e}); scoring aubio only", file=sys.stderr)
             wanted.discard("reactor")
     systems = [s for s in SYSTEMS if s in wanted or (s == "aubio-sf" and "aubio" in wanted)
-               or (s == "reactor-la" and "reactor" in wanted) or (s in OTHERS and args.others)]
+               or (s == "reactor-la" and "reactor" in wanted) or (s in others and args.others)]
     results: dict[str, dict[str, dict[str, float]]] = {}
     warnings.filterwarnings("ignore", module="mir_eval")  # empty-estimate warnings; scored as 0
     for path in truths:
@@ -355,13 +382,15 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {e}", file=sys.stderr)
                 return 2
         if args.others:
-            est.update(run_others(args.others, wav))
+            est.update(run_others(args.others, wav, others))
+        if truth.get("truth", "").startswith("pseudo") and not truth_note:
+            truth_note = f"truth: PSEUDO-TRUTH ({truth['truth']})"
         results[truth["name"]] = {s: score(truth, e) for s, e in est.items()}
         print(f"scored {truth['name']}", file=sys.stderr)
-    summary = print_tables(results, systems)
+    summary = print_tables(results, systems, truth_note)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        payload = {"data": str(args.data), "systems": systems, "tracks": results, "summary": summary,
+        payload = {"data": str(args.data), "truth": truth_note or "exact (from the score)", "systems": systems, "tracks": results, "summary": summary,
                    "settings": {"hop": HOP, "win": WIN, "beat_window_s": BEAT_WINDOW_S,
                                 "onset_window_s": ONSET_WINDOW_S, "tempo_tolerance": TEMPO_TOL, "trim_s": TRIM_S}}
         args.json.write_text(json.dumps(_nan_to_none(payload), indent=1) + "\n")
