@@ -207,3 +207,25 @@ def test_watcher_ignores_a_file_being_read(tmp_path):
         assert [p.name for p in w.changed(time.perf_counter())] == ["p.toml"]
     finally:
         w.stop()
+
+
+def test_a_recurring_problem_is_logged_again_with_its_count(monkeypatch):
+    """A problem that keeps coming (a frame failing every frame, a device dropping out again on
+    day three of an installation) is not logged every frame, but it is logged again a minute
+    later with how often it came; a new message shows at once."""
+    from reactor.live import show as show_mod
+    from reactor.live.show import REPORT_AGAIN_S, LiveOptions, Show
+
+    clock = [1000.0]
+    monkeypatch.setattr(show_mod.time, "monotonic", lambda: clock[0])
+    s = Show(LiveOptions(presets=("fractal",)), None)
+    for _ in range(300):  # five seconds of a failing frame at 60 fps
+        s.report("frame failed: RuntimeError: boom")
+        clock[0] += 1 / 60
+    assert list(s.errors) == ["frame failed: RuntimeError: boom"]
+    s.report("microphone lost")
+    clock[0] += REPORT_AGAIN_S
+    s.report("frame failed: RuntimeError: boom")
+    assert list(s.errors)[1] == "microphone lost"
+    assert list(s.errors)[2].startswith("frame failed: RuntimeError: boom (again: 300 times in the last 65 s)")
+    assert s.messages[-1] == "frame failed: RuntimeError: boom"  # the HUD keeps the plain text

@@ -30,6 +30,8 @@ RESIZE_SETTLE_S = 0.2
 BLACKOUT_FADE_S = 0.25
 NUDGE_STEP_S = 0.010
 MAX_MESSAGES = 6
+REPORT_AGAIN_S = 60.0
+"""A problem that keeps recurring is logged again (with its count) at most this often."""
 FLASH_LIFT = 0.8
 """A full flash lifts the compositor gain to 1 + this: the picture moves 0.6 x this toward white."""
 EVENT_KEEP_S = 120.0
@@ -96,7 +98,7 @@ class Show:
         self.errors: deque[str] = deque(maxlen=KEEP_EVENTS)  # distinct problems, in order (stats; the latest)
         self.messages: list[str] = []        # recent warnings and errors (HUD)
         self.events: deque[str] = deque(maxlen=KEEP_EVENTS)  # what happened (switches, reloads): stats + log
-        self._seen_errors: set[str] = set()
+        self._seen_errors: dict[str, list[float]] = {}  # message -> [repeats not yet logged, when last logged]
         self.frozen = self.blackout = False
         self.show_hud, self.show_help = options.hud, False
         self.nudge_s = 0.0
@@ -115,19 +117,30 @@ class Show:
 
     # -- reporting -----------------------------------------------------------------------------
     def report(self, message: str, *, error: bool = True) -> None:
-        """Log a problem once and show it in the HUD (repeats are counted, not repeated)."""
+        """Log a problem and show it in the HUD. Repeats are counted, not repeated: a message that
+        keeps coming (a frame failing every frame) is logged again at most every
+        ``REPORT_AGAIN_S`` with how often it came, so a problem that returns on day three of an
+        installation is in the log, not only its first time."""
         message = " ".join(str(message).split())
-        if message in self._seen_errors:
-            return
-        self.messages = ([m for m in self.messages if m != message] + [message])[-MAX_MESSAGES:]
-        if len(self._seen_errors) >= 4 * KEEP_EVENTS:  # bounded: an old message may be reported again
-            self._seen_errors.clear()
-        self._seen_errors.add(message)
-        if error:
-            self.errors.append(message)
-            log.error("%s", message)
+        now = time.monotonic()
+        seen = self._seen_errors.get(message)
+        if seen is not None:
+            seen[0] += 1
+            if now - seen[1] < REPORT_AGAIN_S:
+                return
+            text = f"{message} (again: {int(seen[0])} times in the last {now - seen[1]:.0f} s)"
+            seen[0], seen[1] = 0, now
         else:
-            log.warning("%s", message)
+            if len(self._seen_errors) >= 4 * KEEP_EVENTS:  # bounded: an old message may be reported again
+                self._seen_errors.clear()
+            self._seen_errors[message] = [0, now]
+            text = message
+        self.messages = ([m for m in self.messages if m != message] + [message])[-MAX_MESSAGES:]
+        if error:
+            self.errors.append(text)
+            log.error("%s", text)
+        else:
+            log.warning("%s", text)
 
     def note(self, event: str) -> None:
         """Record something that happened (a switch, a reload) in the log and the stats."""
@@ -559,7 +572,7 @@ class Show:
         if len(ok) != len(self.messages) and not any(n in (self.errors[-1] if self.errors else "") for n in names):
             self.messages = ok
         for n in names:
-            self._seen_errors = {e for e in self._seen_errors if n not in e}
+            self._seen_errors = {e: v for e, v in self._seen_errors.items() if n not in e}
 
     # -- keys and control surfaces ----------------------------------------------------------------
     def _key(self, key: str) -> None:
