@@ -373,6 +373,7 @@ class Show:
             if self.recorder is not None:
                 self._record(current, other, progress, self._now, samples, self._clock_s)
             if not self._drew_direct:
+                current.settle_output()  # a frame that failed after a direct one: keep that picture
                 self._composite(current, other, progress, self.window.screen, self._window_size())
             if self.show_hud:
                 self._draw_hud()

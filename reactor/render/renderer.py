@@ -107,7 +107,9 @@ class Renderer:
         self.direct_fbo = None
         """A framebuffer of the output's size (a window) that the next ``render`` draws its
         output pass into instead of its own target, when ``can_draw_direct``: the picture goes
-        straight to the screen with no copy. ``output_texture`` then keeps the frame before."""
+        straight to the screen with no copy. ``output_texture`` then keeps the frame before,
+        until ``settle_output``."""
+        self._direct_last = False  # the last render drew its output pass into direct_fbo
         self._build(self.scene)
 
     def _notice(self, text: str) -> None:
@@ -355,9 +357,24 @@ class Renderer:
             rp.target.write_fbo.use()
             draw_fullscreen(rp.vao)
             rp.target.swap()
+        self._direct_last = direct is not None
         if self._dither is None and self.present_output:
             self._presenter.present(self.output_texture, frame=self.frame)
         self.frame += 1
+
+    def settle_output(self) -> None:
+        """After a render that went straight to ``direct_fbo``, draw its output pass again into
+        its own target, so ``output_texture`` holds that picture (a live show keeps it on screen
+        when the next frame fails). A no-op otherwise."""
+        if not self._direct_last:
+            return
+        rp = self._passes[-1]
+        for unit, (_, key) in enumerate(rp.samplers):
+            self._texture(key, rp.target).use(location=unit)
+        rp.target.write_fbo.use()
+        draw_fullscreen(rp.vao)
+        rp.target.swap()
+        self._direct_last = False
 
     def _resize_target(self, rp: _Pass, params) -> None:
         size = self._size(rp.spec, params)
