@@ -250,7 +250,10 @@ class StreamingAnalyzer:
         """Append the block's mono downmix to the ring the Shadertoy row is computed from."""
         ring = self._mono_ring
         R = ring.shape[0]
-        m = x.mean(axis=1) if x.shape[1] > 1 else x[:, 0]
+        if x.shape[1] == 2:  # the same bits as x.mean(axis=1), ~10x faster than numpy's strided mean
+            m = (x[:, 0] + x[:, 1]) * x.dtype.type(0.5)
+        else:
+            m = x.mean(axis=1) if x.shape[1] > 1 else x[:, 0]
         if m.shape[0] >= R:
             m = m[-R:]
         start = (self._samples_in + x.shape[0] - m.shape[0]) % R
