@@ -132,16 +132,24 @@ def render_alone(window, scene: str, *, size, frames: int) -> tuple[float, float
 
 def measure(scene: str, scale: float, *, size, frames: int, hud: bool = True) -> dict:
     """One table row: the loop, then the scene alone right after (both see the same load)."""
+    lt = loop_times(scene, size=size, scale=scale, frames=frames, hud=hud)
+    wall, cpu, gl = _alone(scene, size=size, scale=scale, frames=frames)
+    return dict(lt, alone_p50=wall, alone_cpu=cpu, gl=gl)
+
+
+def _alone(scene: str, *, size, scale: float, frames: int) -> tuple[float, float, str]:
+    """(wall ms, CPU ms, GL description) of ``scene`` rendered alone at ``scale`` of ``size``, in
+    a window of ``size`` (the loop's context)."""
     from reactor.render.context import describe
     from reactor.render.window import Window
 
-    lt = loop_times(scene, size=size, scale=scale, frames=frames, hud=hud)
     win = Window(width_px=size[0], height_px=size[1], title="bench")
-    gl = describe(win.ctx)
-    wall, cpu = render_alone(win, scene, size=(round(size[0] * scale), round(size[1] * scale)),
-                             frames=min(frames, 30))
-    win.close()
-    return dict(lt, alone_p50=wall, alone_cpu=cpu, gl=gl)
+    try:
+        wall, cpu = render_alone(win, scene, size=(round(size[0] * scale), round(size[1] * scale)),
+                                 frames=min(frames, 30))
+        return wall, cpu, describe(win.ctx)
+    finally:
+        win.close()
 
 
 FIT_SCALES = (1.0, 0.75, 0.6, 0.5, 0.4, 0.33)
@@ -151,8 +159,6 @@ FIT_SCALES = (1.0, 0.75, 0.6, 0.5, 0.4, 0.33)
 def fit_rows(scenes, size, frames: int, budget_ms: float = 16.7) -> None:
     """Per scene, the largest internal scale whose loop p50 (HUD off: the picture an audience
     sees) is within ``budget_ms``, with the HUD-on figure and the scene alone at that scale."""
-    from reactor.render.window import Window
-
     print(f"largest scale within {budget_ms} ms p50, {size[0]}x{size[1]} window, load "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall ms; CPU ms of the whole process)")
     print("| scene | scale | internal px | loop p50 (HUD off) | loop p99 | loop CPU | HUD on p50 | alone p50 | alone CPU "
@@ -168,10 +174,8 @@ def fit_rows(scenes, size, frames: int, budget_ms: float = 16.7) -> None:
                 break
         scale, m = chosen
         hud = loop_times(scene, size=size, scale=scale, frames=frames, hud=True)
-        win = Window(width_px=size[0], height_px=size[1], title="bench")
         inner = (round(size[0] * scale), round(size[1] * scale))
-        wall, cpu = render_alone(win, scene, size=inner, frames=min(frames, 30))
-        win.close()
+        wall, cpu, _ = _alone(scene, size=size, scale=scale, frames=frames)
         ok = "" if m["loop_p50"] <= budget_ms else " (over)"
         print(f"| {scene} | {scale:g}{ok} | {inner[0]}x{inner[1]} | {m['loop_p50']:.1f} | {m['loop_p99']:.1f} | "
               f"{m['loop_cpu']:.1f} | {hud['loop_p50']:.1f} | {wall:.1f} | {cpu:.1f} | "

@@ -10,30 +10,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from reactor.control.actions import Action
+from tests.test_live_actions import FPS, FrameClock, Script
 
-FPS = 30.0
 W, H = 64, 36
-
-
-class Stepper:
-    """Steps the engine clock one frame per poll and sends planned actions."""
-
-    name = "stepper"
-
-    def __init__(self, clock, plan):
-        self.clock, self.frame, self.plan = clock, 0, dict(plan)
-
-    def poll(self, now_s):
-        self.frame += 1
-        self.clock.t = self.frame / FPS
-        return self.plan.pop(self.frame, [])
-
-
-class Clock:
-    t = 0.0
-
-    def __call__(self):
-        return self.t
 
 
 def _run(preset: str, *, direct: bool, plan=None, frames: int = 40, presets=None):
@@ -42,7 +21,7 @@ def _run(preset: str, *, direct: bool, plan=None, frames: int = 40, presets=None
     from reactor.live.show import LiveOptions, Show
 
     clip = load_clip(None, demo=True, duration_s=3.0)
-    clock = Clock()
+    clock = FrameClock()
     source = PacedSource(SimpleNamespace(samples=np.asarray(clip.samples), sample_rate_hz=clip.sample_rate_hz),
                          clock=clock)
     opt = LiveOptions(presets=tuple(presets or (preset,)), width_px=W, height_px=H, fps=FPS, frames=frames,
@@ -55,7 +34,7 @@ def _run(preset: str, *, direct: bool, plan=None, frames: int = 40, presets=None
             super()._frame()
             shots.append(np.frombuffer(self.window.screen.read(components=3), np.uint8).reshape(H, W, 3).copy())
 
-    show = Probe(opt, source, surfaces=[Stepper(clock, plan or {})])
+    show = Probe(opt, source, surfaces=[Script(clock, plan or {})])
     stats = show.run()
     return stats, shots
 

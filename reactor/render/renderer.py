@@ -347,16 +347,7 @@ class Renderer:
                 self._resize_target(rp, params)
             state.size_px = rp.target.size_px
             apply(rp.setters, state)
-            for unit, (_, key) in enumerate(rp.samplers):
-                self._texture(key, rp.target).use(location=unit)
-            if rp is last and direct is not None:
-                direct.use()
-                direct.viewport = (0, 0, self.width_px, self.height_px)
-                draw_fullscreen(rp.vao)
-                continue
-            rp.target.write_fbo.use()
-            draw_fullscreen(rp.vao)
-            rp.target.swap()
+            self._draw_pass(rp, direct if rp is last else None)
         self._direct_last = direct is not None
         if self._dither is None and self.present_output:
             self._presenter.present(self.output_texture, frame=self.frame)
@@ -368,13 +359,22 @@ class Renderer:
         when the next frame fails). A no-op otherwise."""
         if not self._direct_last:
             return
-        rp = self._passes[-1]
+        self._draw_pass(self._passes[-1])
+        self._direct_last = False
+
+    def _draw_pass(self, rp: _Pass, into=None) -> None:
+        """Draw one pass with its uniforms as set: into its own target (then swapped), or into
+        the framebuffer ``into`` at the output's size."""
         for unit, (_, key) in enumerate(rp.samplers):
             self._texture(key, rp.target).use(location=unit)
+        if into is not None:
+            into.use()
+            into.viewport = (0, 0, self.width_px, self.height_px)
+            draw_fullscreen(rp.vao)
+            return
         rp.target.write_fbo.use()
         draw_fullscreen(rp.vao)
         rp.target.swap()
-        self._direct_last = False
 
     def _resize_target(self, rp: _Pass, params) -> None:
         size = self._size(rp.spec, params)
