@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 
@@ -200,6 +201,96 @@ def test_a_1x1_float32_state_pass_integrates_exactly_and_the_output_can_go_direc
         (tmp_path / "bad.toml").write_text(body.format(extra=extra))
         with pytest.raises(ShaderError, match=re.escape(message)):
             load_scene(str(tmp_path / "bad.toml"))
+
+
+def _region_scene(tmp_path, rect: str, *, feedback: bool = False) -> str:
+    """A scene whose output pass has a region: ``rect`` (GLSL vec4, uv x0 y0 x1 y1) from a 1x1
+    pass; inside, the pass's code draws red (plus its last picture's green when ``feedback``),
+    outside (REACTOR_OUTSIDE_REGION) blue."""
+    (tmp_path / "rect.frag").write_text(f"void main() {{ fragColor = {rect}; }}\n")
+    grow = " + vec3(0.0, texture(u_prev, v_uv).g + 0.1, 0.0)" if feedback else ""
+    keep = "texture(u_prev, v_uv).g" if feedback else "0.0"
+    (tmp_path / "show.frag").write_text(textwrap.dedent(f"""
+        #ifdef REACTOR_OUTSIDE_REGION
+        void main() {{ fragColor = vec4(0.0, {keep}, 1.0, 1.0); }}
+        #else
+        void main() {{ fragColor = vec4(vec3(1.0, 0.0, 0.0){grow}, 1.0); }}
+        #endif
+    """))
+    (tmp_path / "reg.toml").write_text(textwrap.dedent(f"""
+        description = "region"
+        feedback = {str(feedback).lower()}
+        [[pass]]
+        shader = "rect.frag"
+        target = "rect"
+        size = [1, 1]
+        format = "rgba32f"
+        [[pass]]
+        shader = "show.frag"
+        target = "out"
+        region = "rect"
+    """))
+    return str(tmp_path / "reg.toml")
+
+
+def test_a_region_pass_draws_its_code_inside_the_rectangle_and_the_outside_code_around_it(gl_ctx, tmp_path):
+    """The rectangle comes from a 1x1 pass each frame; the two parts tile the frame exactly
+    (every pixel drawn by one of them, none by both), the picture dithers itself and can go
+    straight to a window. A NaN rectangle draws the whole frame with the pass's code, an inverted
+    one none of it; region errors are one line."""
+    w, h = 40, 20
+    rgb = render_once(gl_ctx, _region_scene(tmp_path, "vec4(0.25, 0.5, 0.75, 1.0)"), size=(w, h)).astype(int)
+    inside = np.zeros((h, w), bool)
+    inside[: h // 2, w // 4: 3 * w // 4] = True  # rows top first: uv y 0.5..1 is the top half
+    assert (rgb[inside] == (255, 0, 0)).all()
+    assert (rgb[~inside] == (0, 0, 255)).all()
+    with Renderer(gl_ctx, _region_scene(tmp_path, "vec4(0.25, 0.5, 0.75, 1.0)"), width_px=w, height_px=h) as r:
+        assert r.self_dithered and r.can_draw_direct
+    for rect, red in (("vec4(0.0 / 0.0)", True), ("vec4(0.8, 0.8, 0.2, 0.2)", False)):
+        rgb = render_once(gl_ctx, _region_scene(tmp_path, rect), size=(w, h)).astype(int)
+        assert (rgb == ((255, 0, 0) if red else (0, 0, 255))).all(), rect
+
+    # feedback through the region: the inside grows its green each frame, the outside keeps its own
+    with Renderer(gl_ctx, _region_scene(tmp_path, "vec4(0.0, 0.0, 0.5, 1.0)", feedback=True),
+                  width_px=w, height_px=h) as r:
+        for n in range(3):
+            r.render(Features.silent(), {}, time_s=n / 30, dt_s=1 / 30)
+        rgb = r.read_rgb().astype(int)
+    assert abs(rgb[5, 5, 1] - round(0.3 * 255)) <= 1 and rgb[5, 5, 0] == 255
+    assert rgb[5, w - 5, 1] == 0 and rgb[5, w - 5, 2] == 255
+
+    base = (tmp_path / "reg.toml").read_text()
+    for bad, message in ((base.replace('region = "rect"', 'region = "nope"'), "region: must name an earlier pass's target"),
+                         (base.replace('size = [1, 1]', 'size = [2, 1]'), "must be size = [1, 1] and format"),
+                         (base.replace('format = "rgba32f"', 'format = "rgba16f"'), "must be size = [1, 1] and format")):
+        (tmp_path / "bad.toml").write_text(bad)
+        with pytest.raises(ShaderError, match=re.escape(message)):
+            load_scene(str(tmp_path / "bad.toml"))
+
+
+def test_performer_warps_only_inside_its_face_region_and_matches_a_full_frame_warp(gl_ctx):
+    """performer draws its face warp only inside the rectangle its first pass bounds (a tenth of
+    the frame for the demo picture, so a CPU renders it in about a third of the time); the
+    picture matches the same warp run on every pixel within one level, through mouth opening,
+    spread, nods, sway and blinks, for faces given by the mouth alone or by head and eyes."""
+    from reactor.presets import load_preset
+    from reactor.render.programs import shader_dir
+
+    full = shader_dir() / "scenes" / "performer_show.frag"  # the output pass alone: every pixel
+    params = {name: p.default for name, p in load_preset("performer").params.items()}
+    faces = ({}, {"head_x": 0.3, "head_y": 0.2, "head_w": 0.4, "head_h": 0.5, "eye_lx": 0.42, "eye_ly": 0.38,
+                  "eye_rx": 0.58, "eye_ry": 0.38, "eye_w": 0.08, "blink": 3.0, "open": 2.0, "spread": 2.0,
+                  "nod": 3.0, "sway": 3.0, "chin_y": 0.75})
+    feats = [Features.silent(n / 10, vowel_open=0.5 + 0.5 * math.sin(n * 0.7), vowel_spread=math.sin(n * 0.3),
+                             beat_pulse=abs(math.sin(n * 0.4)), beat_count=float(n // 5), level=0.8)
+             for n in range(48)]  # 4.8 s: blinks come about every 1.4 s at blink = 3
+    for face in faces:
+        p = {**params, **face}
+        a = render_frames(gl_ctx, str(full), feats, width_px=192, height_px=108, params=p)
+        b = render_frames(gl_ctx, "performer", feats, width_px=192, height_px=108, params=p)
+        moved = sum(int((np.abs(f.astype(int) - a[0].astype(int)) > 8).sum()) for f in a)
+        assert moved > 1000, face  # the warp really moved the face in these frames
+        assert max(int(np.abs(x.astype(int) - y.astype(int)).max()) for x, y in zip(a, b)) <= 1, face
 
 
 def test_spectrum_texture_carries_the_snapshot(gl_ctx, tmp_path):

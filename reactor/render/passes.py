@@ -133,6 +133,17 @@ def draw_fullscreen(vao) -> None:
     vao.render(mode=moderngl.TRIANGLES, vertices=3)
 
 
+def draw_region(vao, *, outside: bool) -> None:
+    """Draw a region pass's part (``programs.REGION_INSIDE_VERTEX`` / ``REGION_OUTSIDE_VERTEX``):
+    the rectangle as a strip of four vertices, or the four quads around it."""
+    import moderngl
+
+    if outside:
+        vao.render(mode=moderngl.TRIANGLES, vertices=24)
+    else:
+        vao.render(mode=moderngl.TRIANGLE_STRIP, vertices=4)
+
+
 class FeedbackTarget:
     """Two same-size textures (and framebuffers) swapped every frame.
 

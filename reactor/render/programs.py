@@ -56,6 +56,52 @@ void main() {
 }
 """
 
+# A pass with a region (``PassSpec.region``) is drawn in two parts that tile the frame exactly:
+# its own code inside the rectangle a 1x1 pass computed this frame (texel 0: x0, y0, x1, y1 in uv,
+# bottom-left origin), and the same code compiled with REACTOR_OUTSIDE_REGION defined in the four
+# strips around it. Both read the rectangle here, so their shared edges are the same numbers and
+# every pixel is drawn once. A CPU rasterizer runs every instruction of a shader for every pixel
+# whatever its branches do; only fewer pixels make an expensive shader cheaper.
+_REGION_RECT_GLSL = """#version 330 core
+uniform sampler2D reactor_region;
+out vec2 v_uv;
+vec4 reactor_rect() {
+    vec4 r = texelFetch(reactor_region, ivec2(0, 0), 0);
+    if (any(isnan(r))) r = vec4(0.0, 0.0, 1.0, 1.0);  // a broken rectangle: the whole frame
+    r = clamp(r, 0.0, 1.0);
+    return vec4(r.xy, max(r.zw, r.xy));     // an inverted rectangle is empty
+}
+"""
+
+REGION_INSIDE_VERTEX = _REGION_RECT_GLSL + """
+void main() {
+    // Four vertices, a triangle strip over the rectangle.
+    vec4 r = reactor_rect();
+    vec2 corner = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1));
+    v_uv = mix(r.xy, r.zw, corner);
+    gl_Position = vec4(v_uv * 2.0 - 1.0, 0.0, 1.0);
+}
+"""
+
+REGION_OUTSIDE_VERTEX = _REGION_RECT_GLSL + """
+void main() {
+    // 24 vertices: four quads (two triangles each) around the rectangle: below, above, left, right.
+    vec4 r = reactor_rect();
+    int quad = gl_VertexID / 6;
+    int k = gl_VertexID - 6 * quad;
+    vec2 corner = vec2(float(k == 1 || k == 2 || k == 4), float(k == 2 || k == 4 || k == 5));
+    vec4 box = quad == 0 ? vec4(0.0, 0.0, 1.0, r.y)
+             : quad == 1 ? vec4(0.0, r.w, 1.0, 1.0)
+             : quad == 2 ? vec4(0.0, r.y, r.x, r.w)
+             : vec4(r.z, r.y, 1.0, r.w);
+    v_uv = mix(box.xy, box.zw, corner);
+    gl_Position = vec4(v_uv * 2.0 - 1.0, 0.0, 1.0);
+}
+"""
+
+OUTSIDE_REGION_DEFINE = "REACTOR_OUTSIDE_REGION"
+"""Defined when a region pass's code is compiled for the pixels outside its region."""
+
 SAMPLERS: tuple[str, ...] = ("u_spectrum", "u_waveform", "u_history", "u_sound",
                              "u_image", "u_depth", "u_prev", "u_noise")
 """Standard sampler uniforms, in texture-unit order."""
@@ -129,6 +175,20 @@ def wrap_main(source: ShaderSource, epilogue: str, *, renamed: str = "reactor_sc
     origins = (source.origins[:head] + (("<wrap>", 1),) + source.origins[head:]
                + tuple(("<wrap>", i + 2) for i in range(len(extra) + 1)))
     return ShaderSource(path=source.path, text="\n".join(text) + "\n", origins=origins)
+
+
+def with_define(source: ShaderSource, name: str) -> ShaderSource:
+    """``source`` with ``#define name`` after its ``#version`` line (origins kept)."""
+    lines = source.text.splitlines()
+    text = lines[:1] + [f"#define {name}"] + lines[1:]
+    origins = source.origins[:1] + (("<define>", 1),) + source.origins[1:]
+    return ShaderSource(path=source.path, text="\n".join(text) + "\n", origins=origins)
+
+
+def vertex_source(text: str, name: str) -> ShaderSource:
+    """A generated vertex shader as a ``ShaderSource`` (for ``compile_program``)."""
+    lines = text.splitlines()
+    return ShaderSource(path=Path(name), text=text, origins=tuple((name, i + 1) for i in range(len(lines))))
 
 
 def standard_header(*, pass_targets: Sequence[str] = (), skip: Iterable[str] = ()) -> list[str]:

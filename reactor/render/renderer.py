@@ -22,9 +22,10 @@ from reactor import demo_image, imageio
 from reactor.errors import ReactorError, ShaderError
 from reactor.features import Features
 from reactor.render.binding import FrameState, apply, bind_program
-from reactor.render.passes import (DITHER_EPILOGUE, DITHER_MRT_EPILOGUE, FeedbackTarget, Presenter, dither_jitter, draw_fullscreen,
-                                   fullscreen_vao)
-from reactor.render.programs import compile_program, display_path, wrap_main
+from reactor.render.passes import (DITHER_EPILOGUE, DITHER_MRT_EPILOGUE, FeedbackTarget, Presenter, dither_jitter,
+                                   draw_fullscreen, draw_region, fullscreen_vao)
+from reactor.render.programs import (OUTSIDE_REGION_DEFINE, REGION_INSIDE_VERTEX, REGION_OUTSIDE_VERTEX,
+                                     compile_program, display_path, vertex_source, with_define, wrap_main)
 from reactor.render.scenes import SceneInfo, load_chain, load_scene
 from reactor.render.textures import (AudioTextures, image_bytes, make_black_texture, make_noise_cube,
                                      make_noise_texture)
@@ -44,6 +45,12 @@ class _Pass:
     spec: object = None
     setters: list = field(default_factory=list)    # (uniform, fn(FrameState))
     samplers: list = field(default_factory=list)   # (uniform name, texture key), unit = index
+    outer: "_Pass | None" = None  # a region pass's code for the pixels outside its region
+
+    @property
+    def parts(self) -> tuple["_Pass", ...]:
+        """The programs drawn for this pass: the region's outside first, then the pass itself."""
+        return (self.outer, self) if self.outer is not None else (self,)
 
 
 class Renderer:
@@ -134,34 +141,37 @@ class Renderer:
     def _build_once(self, info: SceneInfo) -> None:
         sources = info.sources()
         specs = info.passes
-        programs = []
+        programs = []  # per pass: (program, program for outside its region or None)
         fused = None  # "target": dithers into an 8-bit target; "mrt": into a second attachment
         try:
             for spec, source in zip(specs[:-1], sources[:-1]):
-                programs.append(compile_program(self.ctx, source, vertex=spec.vertex))
+                programs.append(self._compile_pass(spec, source))
             mode = self._fusable(info, sources)
             if mode is not None:
                 try:
                     out = specs[-1].output
                     if mode == "target":
-                        wrapped = wrap_main(sources[-1], DITHER_EPILOGUE.replace("fragColor", out))
+                        def wrapped(src):
+                            return wrap_main(src, DITHER_EPILOGUE.replace("fragColor", out))
                     else:  # "mrt": the scene's output must be at location 0, the 8-bit copy at 1
-                        wrapped = _pin_output(wrap_main(sources[-1], DITHER_MRT_EPILOGUE.replace("fragColor", out)),
-                                              out)
-                    programs.append(compile_program(self.ctx, wrapped, vertex=specs[-1].vertex))
+                        def wrapped(src):
+                            return _pin_output(wrap_main(src, DITHER_MRT_EPILOGUE.replace("fragColor", out)), out)
+                    programs.append(self._compile_pass(specs[-1], sources[-1], wrap=wrapped))
                     fused = mode
                 except ShaderError as exc:  # report the scene's own error, or (a name clash) do without
                     log.info("output pass of %s does not dither itself (%s); using the present pass",
                              info.name, str(exc)[:120])
             if not fused:
-                programs.append(compile_program(self.ctx, sources[-1], vertex=specs[-1].vertex))
+                programs.append(self._compile_pass(specs[-1], sources[-1]))
             for spec in specs:  # image files load now: a bad one must not cost the running scene
                 for b in spec.bindings:
                     if b.source == "texture" and b.key.startswith("file:"):
                         self._texture(b.key, None)
         except Exception:
-            for p in programs:
-                p.release()
+            for pair in programs:
+                for p in pair:
+                    if p is not None:
+                        p.release()
             raise
         # Feedback survives a reload: a target of the same name, size and format is kept.
         old_targets = self._targets
@@ -186,15 +196,14 @@ class Renderer:
                                                         out8=out8)
         for prev in old_targets.values():
             prev.release()
-        for spec, program in zip(specs, programs):
-            setters, samplers = bind_program(program, spec.bindings, where=display_path(spec.shader),
-                                             warn=self._notice)
-            self._passes.append(_Pass(program=program, vao=fullscreen_vao(self.ctx, program),
-                                      target=self._targets[spec.target], spec=spec,
-                                      setters=setters, samplers=samplers))
-        last = programs[-1]
+        for spec, (program, outside) in zip(specs, programs):
+            rp = self._bound_pass(spec, program)
+            if outside is not None:
+                rp.outer = self._bound_pass(spec, outside)
+            self._passes.append(rp)
         # Either uniform is optimized away when the scene's colour is constant black or white.
-        self._dither = (last.get("reactor_jitter", None), last.get("reactor_height", None)) if fused else None
+        self._dither = ([(p.program.get("reactor_jitter", None), p.program.get("reactor_height", None))
+                         for p in self._passes[-1].parts] if fused else None)
         self._mrt = fused == "mrt"
         keys = {k for p in self._passes for _, k in p.samplers}
         self._used = frozenset(_AUDIO_KEYS[k] for k in keys if k in _AUDIO_KEYS)
@@ -202,6 +211,29 @@ class Renderer:
             self.set_image(self._image_src, depth=self._depth_src)
         for key in keys:
             self._texture(key, None)  # load files, make audio textures now, not on the first frame
+
+    def _compile_pass(self, spec, source, *, wrap=None):
+        """``(program, outside)``: the pass's program and, for a pass with a region, the one for
+        the pixels outside it (its code with ``REACTOR_OUTSIDE_REGION`` defined), else None.
+        ``wrap`` turns a fragment source into the one to compile (the fused dither)."""
+        wrap = wrap or (lambda src: src)
+        if spec.region is None:
+            return compile_program(self.ctx, wrap(source), vertex=spec.vertex), None
+        inside = compile_program(self.ctx, wrap(source), vertex=vertex_source(REGION_INSIDE_VERTEX, "<region>"))
+        try:
+            outside = compile_program(self.ctx, wrap(with_define(source, OUTSIDE_REGION_DEFINE)),
+                                      vertex=vertex_source(REGION_OUTSIDE_VERTEX, "<region>"))
+        except Exception:
+            inside.release()
+            raise
+        return inside, outside
+
+    def _bound_pass(self, spec, program) -> _Pass:
+        setters, samplers = bind_program(program, spec.bindings, where=display_path(spec.shader), warn=self._notice)
+        if spec.region is not None:  # the rectangle, on the unit after the pass's own textures
+            program["reactor_region"].value = len(samplers)
+        return _Pass(program=program, vao=fullscreen_vao(self.ctx, program), target=self._targets[spec.target],
+                     spec=spec, setters=setters, samplers=samplers)
 
     def _size(self, spec, params=None) -> tuple[int, int]:
         """Pixel size of a pass: its scale of the output, or its WIDTH/HEIGHT expressions."""
@@ -331,8 +363,7 @@ class Renderer:
             Frame time and time since the previous frame, seconds.
         """
         self._audio.update(features, time_s=time_s, used=self._used)
-        if self._dither is not None:
-            jitter, height = self._dither
+        for jitter, height in self._dither or ():
             if jitter is not None:
                 jitter.value = dither_jitter(self.frame)
             if height is not None:
@@ -346,7 +377,8 @@ class Renderer:
             if rp.spec.size is not None:
                 self._resize_target(rp, params)
             state.size_px = rp.target.size_px
-            apply(rp.setters, state)
+            for part in rp.parts:
+                apply(part.setters, state)
             self._draw_pass(rp, direct if rp is last else None)
         self._direct_last = direct is not None
         if self._dither is None and self.present_output:
@@ -365,16 +397,21 @@ class Renderer:
     def _draw_pass(self, rp: _Pass, into=None) -> None:
         """Draw one pass with its uniforms as set: into its own target (then swapped), or into
         the framebuffer ``into`` at the output's size."""
-        for unit, (_, key) in enumerate(rp.samplers):
-            self._texture(key, rp.target).use(location=unit)
         if into is not None:
             into.use()
             into.viewport = (0, 0, self.width_px, self.height_px)
-            draw_fullscreen(rp.vao)
-            return
-        rp.target.write_fbo.use()
-        draw_fullscreen(rp.vao)
-        rp.target.swap()
+        else:
+            rp.target.write_fbo.use()
+        for part in rp.parts:
+            for unit, (_, key) in enumerate(part.samplers):
+                self._texture(key, rp.target).use(location=unit)
+            if rp.spec.region is None:
+                draw_fullscreen(part.vao)
+                continue
+            self._targets[rp.spec.region].read.use(location=len(part.samplers))
+            draw_region(part.vao, outside=part is rp.outer)
+        if into is None:
+            rp.target.swap()
 
     def _resize_target(self, rp: _Pass, params) -> None:
         size = self._size(rp.spec, params)
@@ -504,8 +541,9 @@ class Renderer:
 
     def _release_passes(self, *, keep_targets: bool = False) -> None:
         for rp in self._passes:
-            rp.vao.release()
-            rp.program.release()
+            for part in rp.parts:
+                part.vao.release()
+                part.program.release()
         if not keep_targets:
             for target in self._targets.values():
                 target.release()

@@ -85,6 +85,10 @@ class PassSpec:
         Prefix of its parameter names in a chain (``fx1_``); size expressions see them without it.
     output : str
         Name of the fragment output variable (dialects pick one user code cannot clash with).
+    region : str or None
+        Target of an earlier 1x1 pass whose texel holds this frame's rectangle (x0, y0, x1, y1 in
+        uv, bottom-left origin) where this pass does its work; outside it the pass runs its code
+        compiled with ``REACTOR_OUTSIDE_REGION`` defined (a cheap copy, say). None: one draw.
     """
 
     shader: Path
@@ -99,6 +103,7 @@ class PassSpec:
     vertex: Any = None
     prefix: str = ""
     output: str = "fragColor"
+    region: str | None = None
 
     @property
     def dtype(self) -> str:

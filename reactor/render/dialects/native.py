@@ -10,7 +10,9 @@ module)::
 A multipass ``.toml`` has ``description``, ``image``, ``feedback`` and ``[[pass]]`` tables with
 ``shader``, ``target``, ``float`` and ``scale``, and for a pass before the last ``size = [w, h]``
 (pixels, in place of ``scale``: e.g. a 1x1 pass that keeps state) and ``format`` (``rgba8``,
-``rgba16f``, ``rgba32f``); the last pass is the output. Uniforms are bound by
+``rgba16f``, ``rgba32f``); the last pass is the output. ``region = "<target>"`` names an earlier
+1x1 ``rgba32f`` pass that writes the rectangle (x0, y0, x1, y1, uv) outside which this pass's code
+runs compiled with ``REACTOR_OUTSIDE_REGION`` defined (``PassSpec.region``). Uniforms are bound by
 the names documented in ``docs/uniforms.md`` (``u_*`` from the generated header, ``p_*``
 parameters the scene declares), written out as an explicit binding table.
 """
@@ -33,7 +35,7 @@ from reactor.render.scene_spec import FORMATS, Bind, PassSpec, SceneInfo
 
 _META = re.compile(r"^\s*//\s*@(\w+)\s*(.*?)\s*$")
 _NAME = re.compile(r"^[A-Za-z_]\w*$")
-_PASS_KEYS = {"shader", "target", "float", "scale", "size", "format"}
+_PASS_KEYS = {"shader", "target", "float", "scale", "size", "format", "region"}
 _PARAM = re.compile(r"^\s*uniform\s+float\s+p_(\w+)\s*(?:=\s*([-+0-9.eE]+)\s*)?;")
 _META_LINES = 40
 _FRAME_BINDS = (Bind("u_time", "time"), Bind("u_dt", "dt"), Bind("u_frame", "frame", kind="int"),
@@ -129,6 +131,22 @@ def _pass_size_format(table: dict, where: str, last: bool):
     return size, fmt
 
 
+def _pass_region(table: dict, where: str, earlier) -> str | None:
+    """A pass table's ``region``: the target of an earlier 1x1 rgba32f pass; one-line ShaderError."""
+    region = table.get("region")
+    if region is None:
+        return None
+    source = next((p for p in earlier if p.target == region), None)
+    if source is None:
+        names = ", ".join(repr(p.target) for p in earlier) or "none"
+        raise ShaderError(f"{where}.region: must name an earlier pass's target (earlier: {names}), got {region!r}")
+    one = source.size is not None and all(e.evaluate({}) == 1.0 for e in source.size)
+    if not one or source.format != "rgba32f":
+        raise ShaderError(f"{where}.region: pass {region!r} must be size = [1, 1] and format = \"rgba32f\" "
+                          "(its one texel is the rectangle)")
+    return region
+
+
 def toml_info(path: Path, data: dict | None = None, *, sources: bool = True) -> SceneInfo:
     """A native multipass scene described by ``path``; ``sources=False`` reads the metadata and
     the pass list without opening the pass files."""
@@ -158,8 +176,9 @@ def toml_info(path: Path, data: dict | None = None, *, sources: bool = True) -> 
         size, fmt = _pass_size_format(table, where, last)
         # The output pass is always half-float: the present pass dithers it down to 8 bits (or, when
         # nothing reads it back, the renderer compiles it to dither itself into an 8-bit target).
+        region = _pass_region(table, where, passes)
         passes.append(PassSpec(shader=shader, target=target, scale=float(scale), size=size, format=fmt,
-                               float_target=last or bool(table.get("float", False))))
+                               float_target=last or bool(table.get("float", False)), region=region))
     if len({p.target for p in passes}) != len(passes):
         raise ShaderError(f"{shown}: two passes share one target name")
     params: dict[str, float] = {}

@@ -1,6 +1,5 @@
-// @description Lip-sync: the face in the picture mouths the vocals and nods to the beat while the rest holds still
-// @image true
-// @feedback false
+// The performer's output pass (performer.toml): the face warp, drawn only inside the rectangle
+// performer_region.frag computes; outside it (REACTOR_OUTSIDE_REGION) the picture is copied.
 //
 // Regions are normalized (x, y, w, h) with the origin top-left, as an image editor shows them.
 // The defaults fit the built-in demo picture at 16:9; `reactor render --image` sets them from the
@@ -11,28 +10,7 @@
 #include "math.glsl"
 #include "noise.glsl"
 #include "image.glsl"
-
-uniform float p_mouth_x = 0.46625;  // mouth region, normalized, origin top-left
-uniform float p_mouth_y = 0.542;
-uniform float p_mouth_w = 0.0675;
-uniform float p_mouth_h = 0.052;
-uniform float p_head_x = 0.0;       // head region; p_head_w = 0 derives it from the mouth
-uniform float p_head_y = 0.0;
-uniform float p_head_w = 0.0;
-uniform float p_head_h = 0.0;
-uniform float p_open = 1.0;         // mouth opening at full voice, in mouth heights
-uniform float p_nod = 1.0;          // head nod on beats (1 = about 2 degrees and 1 % of frame)
-uniform float p_sway = 1.0;         // idle head sway with the music's level
-uniform float p_dark = 0.8;         // how dark the inside of the open mouth is
-uniform float p_gate = 0.1;         // voice below this keeps the mouth shut (noise floor)
-uniform float p_spread = 1.0;       // lip spread/rounding with the vowel (u_vowel_spread)
-uniform float p_chin_y = 0.0;       // chin, normalized from the top; 0 = about 2.3 mouth heights below
-uniform float p_eye_lx = 0.0;       // eye centres, normalized, origin top-left; 0 = no blinks
-uniform float p_eye_ly = 0.0;
-uniform float p_eye_rx = 0.0;
-uniform float p_eye_ry = 0.0;
-uniform float p_eye_w = 0.0;        // eye width, normalized to the frame width
-uniform float p_blink = 1.0;        // blinks per ~4 s (0 = never)
+#include "performer_rig.glsl"
 
 // 0..1..0 over a 170 ms blink, about every 4 s at a pseudo-random moment (same for both eyes).
 float blink_amount(float t) {
@@ -59,24 +37,15 @@ vec2 eye_lid(vec2 q, vec2 ec, float rx, float b, inout float lash) {
     return ec + d;
 }
 
-// Region (x, y, w, h, top-left origin, normalized) -> centre and half size in height units.
-void region_hu(vec4 r, out vec2 centre, out vec2 half_size) {
-    centre = centered_uv(vec2(r.x + 0.5 * r.z, 1.0 - (r.y + 0.5 * r.w)), u_aspect);
-    half_size = max(vec2(0.5 * r.z * u_aspect, 0.5 * r.w), vec2(1e-3));  // a zero-size region must not divide by 0
-}
-
+#ifdef REACTOR_OUTSIDE_REGION
+// Nothing moves out here: the head's mask, the jaw and the lids all end inside the region.
+void main() { fragColor = vec4(image_rgb(v_uv), 1.0); }
+#else
 void main() {
     vec2 p = centered_uv(v_uv, u_aspect);  // output pixel, height units, y up
 
-    vec2 mc, mh;
-    region_hu(vec4(p_mouth_x, p_mouth_y, p_mouth_w, p_mouth_h), mc, mh);
-    vec2 hc, hh;
-    if (p_head_w > 0.0) {
-        region_hu(vec4(p_head_x, p_head_y, p_head_w, p_head_h), hc, hh);
-    } else {  // proportions of a face: the head is ~10 mouth-heights tall, centred above the mouth
-        hh = vec2(max(1.8 * mh.x, 0.6 * 5.1 * mh.y), 5.1 * mh.y);
-        hc = mc + vec2(0.0, 3.2 * 2.0 * mh.y);
-    }
+    vec2 mc, mh, hc, hh;
+    face_rig(u_aspect, mc, mh, hc, hh);
 
     // Head: rotate about the neck (bottom of the head region) and dip on beats, alternating
     // direction each beat; a slow sway follows the level. Smooth elliptical mask.
@@ -125,7 +94,7 @@ void main() {
         inside = 1.0 - smoothstep(0.6 * up, up + 1e-5, m.y);
     } else {
         // Below: the lower lip, chin and jaw move down by `down`, fading out under the chin.
-        float chin = p_chin_y > 0.0 ? max(mc.y - (0.5 - p_chin_y), 1.5 * mh.y) : 4.6 * mh.y;
+        float chin = chin_depth(mc, mh);
         float fade = 1.0 - smoothstep(0.6 * chin, 1.5 * chin, -m.y - down);  // the jaw moves to the chin
         sy = min(m.y + down * fade, 0.0);
         inside = 1.0 - smoothstep(0.6 * down, down + 1e-5, -m.y);
@@ -147,3 +116,4 @@ void main() {
     col *= 1.0 - 0.55 * lash;  // lashes along the closing lid
     fragColor = vec4(col, 1.0);
 }
+#endif

@@ -1,0 +1,34 @@
+// Pass 1 of performer (1x1 pixel, rgba32f): the rectangle (x0, y0, x1, y1 in uv, bottom-left
+// origin) outside which the face warp moves nothing, so the output pass runs the warp only
+// inside it and copies the picture elsewhere (on a CPU rasterizer the warp costs three times
+// a plain copy per pixel, and a face is a tenth of a 16:9 frame). It is the union, bounded from
+// the same parameters the warp reads, of:
+// - the head, to 1.45 of its half size, where its mask ends (pixels beyond it are not turned);
+// - the lips and jaw: 2.2 mouth half-widths across (the jaw block), from the nose (4 mouth
+//   heights plus the upper lip's lift) down past the chin plus the full opening;
+// - the eyes' lids and lashes;
+// plus two pixels. Outside the head, the warp reads the picture at the pixel itself.
+#include "math.glsl"
+#include "performer_rig.glsl"
+
+void grow(inout vec4 box, vec2 lo, vec2 hi) { box = vec4(min(box.xy, lo), max(box.zw, hi)); }
+
+void main() {
+    vec2 out_px = vec2(textureSize(u_image, 0));  // this pass is 1x1: the frame's size is the picture's
+    float aspect = out_px.x / out_px.y;
+    vec2 mc, mh, hc, hh;
+    face_rig(aspect, mc, mh, hc, hh);
+    vec4 box = vec4(hc - 1.45 * hh, hc + 1.45 * hh);
+    float open = 2.0 * abs(p_open) * mh.y;
+    float below = max(1.5 * chin_depth(mc, mh) + open, 3.0 * mh.y);
+    grow(box, mc - vec2(2.3 * mh.x, below), mc + vec2(2.3 * mh.x, 4.0 * mh.y + 0.25 * open));
+    if (p_eye_w > 0.0) {
+        float rx = 0.5 * p_eye_w * aspect;
+        for (int i = 0; i < 2; ++i) {
+            vec2 ec = centered_uv(i == 0 ? vec2(p_eye_lx, 1.0 - p_eye_ly) : vec2(p_eye_rx, 1.0 - p_eye_ry), aspect);
+            grow(box, ec - vec2(1.25 * rx, 0.7 * rx), ec + vec2(1.25 * rx, 1.4 * rx));
+        }
+    }
+    vec2 margin = 2.0 / out_px;
+    fragColor = vec4(uncentered_uv(box.xy, aspect) - margin, uncentered_uv(box.zw, aspect) + margin);
+}
