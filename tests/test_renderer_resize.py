@@ -19,7 +19,7 @@ def test_resize_keeps_feedback_resampled(gl_ctx):
         before = r.read_rgb().astype(np.float32)
         r.resize(320, 180)
         assert (r.width_px, r.height_px) == (320, 180)
-        prev_target = next(iter(r._targets.values()))
+        prev_target = r._passes[-1].target  # the output pass's own (feedback) target
         assert prev_target.size_px == (320, 180)
         # the new target holds the old picture upsampled (not black)
         r.render(groove_features(12 / 30.0), {}, time_s=12 / 30.0, dt_s=0.0)

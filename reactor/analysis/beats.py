@@ -44,6 +44,25 @@ PH_CONF = 2  # confidence 0..1
 N_PHASE_OUT = 3
 COMB = 4  # multiples of the beat interval summed by the tempo salience
 
+# The kernel's parameters, by position in its ``params`` vector (float64).
+P_HOP_S = 0  # hop duration, s
+P_BEAT_DELAY_S = 1  # how long after a beat its activation peaks (window and flux delay), s
+P_REGION = 2  # hops at the start of each beat where a beat is expected (a whole number)
+P_ACT_POWER = 3  # contrast applied to the activation (see ``ACT_FLOOR``)
+P_OBS_LAMBDA = 4  # how much likelier a hop in the beat region makes a beat than one outside it
+P_SALIENCE_GAIN = 5  # weight of the autocorrelation's tempo salience, per completed beat
+N_PARAMS = P_SALIENCE_GAIN + 1
+
+# Tuning constants of the kernel (compile-time constants for Numba).
+ACF_MEMORY_S = 4.0  # time constant of the running autocorrelation behind the tempo salience
+ACT_MEAN_S = 2.0  # time constant of the activation mean removed before the autocorrelation
+ACT_FLOOR = 0.02  # the observation's floor: an activation a maps to ACT_FLOOR + ACT_SPAN * a**power
+ACT_SPAN = 0.96
+MIN_BEAT_GAP = 0.55  # beats closer than this fraction of the period to the last one are not emitted
+EMIT_CONF = 0.15  # no beat is emitted below this confidence
+QUIET_START_S = 2.0  # after this much quiet the confidence starts to fall ...
+QUIET_FADE_S = 4.0  # ... reaching 0 this much later
+
 
 @dataclass(frozen=True)
 class StateSpace:
@@ -60,6 +79,10 @@ class StateSpace:
     def bpm_at(self, fps: float) -> np.ndarray:
         """Tempo of each interval state in BPM, for a hop rate of ``fps``."""
         return 60.0 * fps / self.intervals
+
+    def kernel_arrays(self) -> tuple:
+        """The arrays ``forward_kernel`` takes as its ``space`` tuple, in its order."""
+        return (self.intervals, self.offsets, self.trans, self.src_lo, self.src_hi, self.tempo_weight)
 
 
 def make_state_space(*, fps: float, min_bpm: float = 55.0, max_bpm: float = 215.0,
@@ -116,31 +139,43 @@ def tempo_log_prior(bpm, centre_bpm: float, octaves: float, plateau: float = 0.0
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, salience_gain,
-                   intervals, offsets, trans, src_lo, src_hi, tempo_weight, alpha, heads,
-                   beat_state, act_hist, acf, sal_w, active_s, out_beats, out_phase):
+def forward_kernel(act, t_end, active_s, params, space, state, out_beats, out_phase):
     """Run the forward recursion over a batch of hops and predict/emit beats.
 
-    ``alpha`` (n_states,) and ``heads`` (n_tempi,) are the recursion state (each tempo's positions
-    are a ring: ``heads[i]`` is the slot of position 0). ``acf`` (L = ``COMB * max(intervals) + 1``)
-    and ``act_hist`` (2L, a doubled ring) hold the activation history and its running autocorrelation;
-    ``sal_w`` (n_tempi,) the tempo-salience likelihood applied when a beat completes.
-    ``out_beats`` (n, 2) receives (event_time_s, 1) in the hop where a beat is emitted, else
-    (0, 0). ``out_phase`` (n, 3) receives (bpm, phase 0..1 at the hop end, confidence).
+    Per hop: ``act`` (the beat activation), ``t_end`` (time at the hop's end, s) and ``active_s``
+    (seconds of quiet so far). ``params`` (``N_PARAMS``, float64) holds the ``P_*`` parameters.
+    ``space`` is ``StateSpace.kernel_arrays()``: (intervals, offsets, trans, src_lo, src_hi,
+    tempo_weight). ``state`` is the tracker's state, updated in place: (alpha, heads, beat_state,
+    act_hist, acf, sal_w). ``alpha`` (n_states,) and ``heads`` (n_tempi,) are the recursion state
+    (each tempo's positions are a ring: ``heads[i]`` is the slot of position 0); ``beat_state``
+    the ``B_*`` vector; ``acf`` (L = ``COMB * max(intervals) + 1``) and ``act_hist`` (2L, a
+    doubled ring) the activation history and its running autocorrelation; ``sal_w`` (n_tempi,) the
+    tempo-salience likelihood applied when a beat completes.
+    ``out_beats`` (n, ``N_BEATS_OUT``) receives (event_time_s, 1) in the hop where a beat is
+    emitted, else (0, 0). ``out_phase`` (n, ``N_PHASE_OUT``) receives (bpm, phase 0..1 at the hop
+    end, confidence).
     """
+    intervals, offsets, trans, src_lo, src_hi, tempo_weight = space
+    alpha, heads, beat_state, act_hist, acf, sal_w = state
+    hop_s = params[P_HOP_S]
+    c_beat_s = params[P_BEAT_DELAY_S]
+    region = int(params[P_REGION])
+    act_power = params[P_ACT_POWER]
+    obs_lambda = params[P_OBS_LAMBDA]
+    salience_gain = params[P_SALIENCE_GAIN]
     n = act.shape[0]
     nt = intervals.shape[0]
     wrapped = np.zeros(nt)
     fps = 1.0 / hop_s
     L = acf.shape[0]
-    decay = np.exp(-hop_s / 4.0)  # autocorrelation memory ~4 s
+    decay = np.exp(-hop_s / ACF_MEMORY_S)
     n_ref = 0.5 * fps  # interval of 120 BPM
     lag_min = intervals.min() - 1
     for t in range(n):
         # --- tempo salience (octave choice): running autocorrelation of the mean-removed
         # activation, summed over COMB multiples of each beat interval. The true beat period
         # has every multiple strong; its double tempo has weak odd multiples (off-beats).
-        beat_state[B_ACT_MEAN] += (act[t] - beat_state[B_ACT_MEAN]) * (1.0 - np.exp(-hop_s / 2.0))
+        beat_state[B_ACT_MEAN] += (act[t] - beat_state[B_ACT_MEAN]) * (1.0 - np.exp(-hop_s / ACT_MEAN_S))
         x = act[t] - beat_state[B_ACT_MEAN]
         h = int(beat_state[B_HOP])
         # act_hist is a doubled ring (2L): the L most recent values are always one contiguous
@@ -170,7 +205,7 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
                 sal_w[j] = np.exp(salience_gain * intervals[j] / n_ref * np.log(sal_w[j] / smax))
         # Raised to a power > 1: with a beat region of 1/16, any activation above ~0.06 would argue for a beat.
         # Off-beat hats sit at 0.1-0.2 of a kick; squaring makes them argue against one.
-        a = 0.02 + 0.96 * act[t] ** act_power
+        a = ACT_FLOOR + ACT_SPAN * act[t] ** act_power
         # --- transition: every tempo's ring advances one position; the mass that completed a
         # beat (position N-1) is redistributed over tempi into position 0.
         for i in range(nt):
@@ -238,7 +273,7 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
         for k in range(offsets[lo], offsets[hi] + intervals[hi]):
             mass += alpha[k]
         mass /= tot
-        quiet = min(1.0, max(0.0, (active_s[t] - 2.0) / 4.0))
+        quiet = min(1.0, max(0.0, (active_s[t] - QUIET_START_S) / QUIET_FADE_S))
         conf = mass * (1.0 - quiet)
         beat_state[B_CONF] = conf
         # A real tempo usually falls between two interval states, and the single best state
@@ -281,16 +316,16 @@ def forward_kernel(act, t_end, hop_s, c_beat_s, region, act_power, obs_lambda, s
         ph -= np.floor(ph)
         # Emit the beat in the last hop before it happens (predicted, not late).
         emit = -1.0
-        if next_beat <= now + hop_s and next_beat - beat_state[B_LAST_BEAT] > 0.55 * period:
+        if next_beat <= now + hop_s and next_beat - beat_state[B_LAST_BEAT] > MIN_BEAT_GAP * period:
             emit = next_beat
         elif ph < beat_state[B_PREV_PHASE] - 0.5:
             # The most likely state jumped past the end of a beat (a phase or tempo correction)
             # without passing through the hop before it: the beat it skipped still happened.
             b = next_beat - period
-            if b - beat_state[B_LAST_BEAT] > 0.55 * period:
+            if b - beat_state[B_LAST_BEAT] > MIN_BEAT_GAP * period:
                 emit = b
         beat_state[B_PREV_PHASE] = ph
-        if emit > -1.0 and conf > 0.15:
+        if emit > -1.0 and conf > EMIT_CONF:
             out_beats[t, BO_TIME] = emit
             out_beats[t, BO_FIRED] = 1.0
             beat_state[B_LAST_BEAT] = emit
@@ -325,17 +360,18 @@ class BeatTracker:
         self.sal_w = np.ones(len(sp.intervals))
         self.beat = np.zeros(N_BEAT_STATE)
         self.beat[B_LAST_BEAT] = -1e9
+        self._params = np.zeros(N_PARAMS)
+        self._params[[P_HOP_S, P_BEAT_DELAY_S, P_REGION, P_ACT_POWER, P_OBS_LAMBDA, P_SALIENCE_GAIN]] = (
+            self.hop_s, self.beat_delay_s, self.region, self.act_power, self.obs_lambda, self.salience_gain)
+        self._space_arrays = sp.kernel_arrays()
 
     def step(self, act: np.ndarray, t_end: np.ndarray, quiet_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         n = act.shape[0]
         beats = np.zeros((n, N_BEATS_OUT))
         phase = np.zeros((n, N_PHASE_OUT))
-        sp = self.space
         forward_kernel(np.ascontiguousarray(act, dtype=np.float64), np.ascontiguousarray(t_end, dtype=np.float64),
-                       self.hop_s, self.beat_delay_s, self.region, self.act_power, self.obs_lambda,
-                       self.salience_gain, sp.intervals, sp.offsets, sp.trans, sp.src_lo, sp.src_hi,
-                       sp.tempo_weight, self.alpha, self.heads, self.beat, self.act_hist, self.acf, self.sal_w,
-                       np.ascontiguousarray(quiet_s, dtype=np.float64), beats, phase)
+                       np.ascontiguousarray(quiet_s, dtype=np.float64), self._params, self._space_arrays,
+                       (self.alpha, self.heads, self.beat, self.act_hist, self.acf, self.sal_w), beats, phase)
         return beats, phase
 
 

@@ -37,6 +37,7 @@ class FrameState:
     dt_s: float = 0.0
     frame: int = 0
     size_px: tuple[int, int] = (1, 1)
+    output_px: tuple[int, int] = (1, 1)  # the frame the scene outputs (every pass sees the same)
     scalars: Mapping[str, float] = field(default_factory=dict)
     params: Mapping[str, float] = field(default_factory=dict)
     defaults: Mapping[str, float] = field(default_factory=dict)
@@ -98,6 +99,8 @@ def _value_fn(bind) -> Callable[[FrameState], object]:
         return lambda st: (float(st.size_px[0]), float(st.size_px[1]))
     if s == "aspect":
         return lambda st: st.size_px[0] / st.size_px[1]
+    if s == "output_resolution":
+        return lambda st: (float(st.output_px[0]), float(st.output_px[1]))
     if s == "sample_rate":
         return lambda st: float(st.sample_rate_hz)
     if s == "mouse":
@@ -126,7 +129,7 @@ def _value_fn(bind) -> Callable[[FrameState], object]:
 def _expected(bind):
     if bind.source == "param":
         return _PARAM_EXPECT.get(bind.kind, ("float", 1))
-    if bind.source == "resolution":
+    if bind.source in ("resolution", "output_resolution"):
         return ("float", bind.key or 2)
     if bind.source == "channel_time":
         return ("float", 1)

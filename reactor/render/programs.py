@@ -198,7 +198,7 @@ def standard_header(*, pass_targets: Sequence[str] = (), skip: Iterable[str] = (
     ``skip`` names uniforms the scene declares itself (so they are not declared twice).
     """
     skipped = set(skip)
-    decls = ["float u_time", "float u_dt", "int u_frame", "vec2 u_resolution", "float u_aspect"]
+    decls = ["float u_time", "float u_dt", "int u_frame", "vec2 u_resolution", "float u_aspect", "vec2 u_output_resolution"]
     decls += [f"float u_{name}" for name in SCALARS if name != "time"]
     decls += [f"sampler2D {name}" for name in SAMPLERS]
     decls += [f"sampler2D u_pass_{t}" for t in pass_targets]

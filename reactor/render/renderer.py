@@ -369,6 +369,7 @@ class Renderer:
             if height is not None:
                 height.value = float(self.height_px)
         state = FrameState(time_s=float(time_s), dt_s=float(dt_s), frame=self.frame, scalars=features.scalars,
+                           output_px=(self.width_px, self.height_px),
                            params=params, defaults=self.scene.params, sample_rate_hz=self.sample_rate_hz,
                            date_origin=self.date_origin, texture_size=self._texture_size)
         last = self._passes[-1]

@@ -60,7 +60,7 @@ class ShaderTransition:
         values = dict(params or {})
         values["progress"] = min(1.0, max(0.0, float(progress)))
         textures = {"start": start_tex, "end": end_tex, "input": start_tex}
-        state = FrameState(time_s=time_s, dt_s=dt_s, frame=self._frame, size_px=tuple(fbo.size),
+        state = FrameState(time_s=time_s, dt_s=dt_s, frame=self._frame, size_px=tuple(fbo.size), output_px=tuple(fbo.size),
                            params=values, defaults=self.info.params,
                            texture_size=lambda k: tuple(textures[k].size) if k in textures else (1, 1))
         apply(self._setters, state)

@@ -14,7 +14,7 @@
 void grow(inout vec4 box, vec2 lo, vec2 hi) { box = vec4(min(box.xy, lo), max(box.zw, hi)); }
 
 void main() {
-    vec2 out_px = vec2(textureSize(u_image, 0));  // this pass is 1x1: the frame's size is the picture's
+    vec2 out_px = u_output_resolution;  // this pass is 1x1
     float aspect = out_px.x / out_px.y;
     vec2 mc, mh, hc, hh;
     face_rig(aspect, mc, mh, hc, hh);

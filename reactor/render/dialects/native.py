@@ -39,7 +39,8 @@ _PASS_KEYS = {"shader", "target", "float", "scale", "size", "format", "region"}
 _PARAM = re.compile(r"^\s*uniform\s+float\s+p_(\w+)\s*(?:=\s*([-+0-9.eE]+)\s*)?;")
 _META_LINES = 40
 _FRAME_BINDS = (Bind("u_time", "time"), Bind("u_dt", "dt"), Bind("u_frame", "frame", kind="int"),
-                Bind("u_resolution", "resolution", 2), Bind("u_aspect", "aspect"))
+                Bind("u_resolution", "resolution", 2), Bind("u_aspect", "aspect"),
+                Bind("u_output_resolution", "output_resolution", 2))
 
 
 def flag(value: str, *, where: str) -> bool:

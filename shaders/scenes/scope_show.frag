@@ -1,19 +1,16 @@
-// @description Phosphor oscilloscope: the live waveform drawn as a glowing ring and a horizon trace, with fading persistence
-// @image false
-// @feedback true
+// The output pass of scope (scope.toml).
 //
 // Persistence is the previous frame (u_prev) decaying like phosphor (green lasts longest); the
 // new trace is drawn with a lighten blend so the screen never saturates.
 #include "scene_kit.glsl"
+#include "scope_ring.glsl"
 
 uniform float p_hue = 0.35;          // trace colour (palette position), 0..1
-uniform float p_gain = 1.0;          // trace amplitude
 uniform float p_persistence_s = 0.35;// phosphor fade time constant, seconds
 uniform float p_intensity = 1.0;     // trace brightness
 
 const int K = 2;        // ring: segments either side of the pixel's own that can reach it
 const int STRIDE = 4;   // ring: every 4th sample (128 points round), a cleaner closed curve
-const float REACH = 0.03;  // farthest a trace lights a pixel, frame heights
 
 float wave(int i) {
     return texelFetch(u_waveform, ivec2(clamp(i, 0, 511), 0), 0).r;
@@ -81,13 +78,17 @@ void main() {
     prev /= 1.0 + u_dt / tau;   // one-step decay: exp() per channel costs more than it adds
 
     // Ring radius kicks out on the beat and swells with the bass; slow spin keyed to the bar.
-    float R = 0.21 + 0.04 * u_bass_env + 0.03 * u_beat_pulse;
+    float R = scope_ring_radius();
     float spin = SC_TAU * 0.25 * (u_bar_count + sc_ease_out(u_bar_phase * 1.5));
-    float amp = 0.09 * p_gain * (0.6 + 0.6 * u_level);
+    float amp = scope_ring_amp();
     // Only pixels near a trace walk the samples: most of the frame is far from both.
-    vec2 pr = p - vec2(0.0, 0.07);   // the ring sits above the horizon trace
+    vec2 pr = p - SCOPE_RING_CENTRE;   // the ring sits above the horizon trace
     float r = length(pr);
+#ifdef REACTOR_OUTSIDE_REGION
+    float dr = 1.0;  // outside the ring's square (scope_region.frag) the ring lights nothing
+#else
     float dr = abs(r - R) < amp + REACH ? ring_trace(pr, R, amp, spin) : 1.0;
+#endif
     float lineAmp = 0.1 * p_gain;
     float dl = abs(p.y + 0.36) < lineAmp + REACH ? line_trace(p, -0.36, lineAmp, 0.5 * u_aspect) : 1.0;
 

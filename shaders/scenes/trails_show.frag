@@ -1,11 +1,10 @@
-// @description Glowing shapes leaving feedback trails that stream outward and spiral, zooming on every kick
-// @image false
-// @feedback true
+// The output pass of trails (trails.toml).
 //
 // The previous frame (u_prev) is zoomed, rotated and faded a little every frame, then the new
 // shapes are drawn on top with a "lighten" blend: trails can never get brighter than the shapes
 // that made them, so the feedback cannot saturate, and the shapes never stop, so it cannot die.
 #include "scene_kit.glsl"
+#include "trails_shape.glsl"
 
 uniform float p_hue = 0.9;        // palette rotation, 0..1
 uniform float p_zoom = 0.35;      // outward stream of the trails, zoom per second
@@ -33,12 +32,17 @@ void main() {
     vec3 prev = textureLod(u_prev, q / aspect + 0.5, 0.0).rgb;
     // Fade with a slow hue drift toward the palette's far end so old trails change colour.
     prev *= exp(-u_dt / max(p_decay_s, 0.05)) * vec3(0.995, 0.985, 1.0);
+#ifdef REACTOR_OUTSIDE_REGION
+    // Around the shape (trails_region.frag) only the trails move: the shapes add nothing here.
+    fragColor = vec4(clamp(prev, 0.0, 1.0), 1.0);
+}
+#else
 
     // The shapes: a polygon that turns a step on each beat, with glowing beads at its corners.
     float sides = 3.0 + mod(u_bar_count, 4.0);
     float turn = (u_beat_count + sc_ease_out(u_beat_phase * 2.0)) * SC_TAU / (2.0 * sides) + 0.2 * u_time;
     vec2 ps = sc_rot(turn) * p;
-    float size = 0.13 + 0.1 * u_bass_env + 0.05 * u_beat_pulse;
+    float size = trails_size();
     float d = ngon(ps, sides, size);
     float line = sc_band(d, 0.002 + 0.002 * u_mid_env) + 0.4 * max(0.0, 1.0 - abs(d) / 0.012);
 
@@ -47,7 +51,7 @@ void main() {
         if (float(i) >= sides) break;
         float a = float(i) * SC_TAU / sides;
         vec2 c = size * vec2(sc_cos_turns(a / SC_TAU), sc_sin_turns(a / SC_TAU));
-        float rb = 0.015 + 0.012 * u_high_env + 0.012 * u_onset;
+        float rb = trails_bead_radius();
         // Compact bump: no long tails, which the feedback would smear into a haze.
         float k = max(0.0, 1.0 - dot(ps - c, ps - c) / (rb * rb));
         beads += k * k;
@@ -64,3 +68,4 @@ void main() {
     vec3 col = max(prev, shapes);
     fragColor = vec4(clamp(col, 0.0, 1.0), 1.0);
 }
+#endif
