@@ -301,6 +301,29 @@ def test_region_scenes_match_their_output_pass_run_on_every_pixel(gl_ctx, scene,
     assert sum(int((o > 1).sum()) for o in off) <= 10  # of 10 million values
 
 
+def test_undithered_code_copies_the_picture_exactly_and_dithered_code_flickers(gl_ctx, tmp_path):
+    """Code whose colour is already exact 8-bit levels (a 1:1 copy of the picture, such as
+    performer's outside its face) defines REACTOR_UNDITHERED: the fused dither leaves it alone, so
+    a still picture gives the same bytes every frame; without it the dither moves some of its
+    pixels by a level each frame (noise an encoder has to carry)."""
+    img = np.random.default_rng(3).integers(1, 255, (18, 32, 3), dtype=np.uint8)
+    runs = {}
+    for define in ("#define REACTOR_UNDITHERED\n", ""):
+        path = tmp_path / f"copy{len(define)}.frag"
+        path.write_text(define + "void main() { fragColor = vec4(texture(u_image, v_uv).rgb, 1.0); }\n")
+        with Renderer(gl_ctx, str(path), width_px=32, height_px=18, image=img) as r:
+            assert r.self_dithered
+            frames = []
+            for n in range(4):
+                r.render(Features.silent(n / 30), {}, time_s=n / 30, dt_s=1 / 30)
+                frames.append(r.read_rgb().astype(int))
+        runs[bool(define)] = frames
+    exact, dithered = runs[True], runs[False]
+    assert all((f == img).all() for f in exact)
+    assert all(np.abs(f - img).max() <= 1 for f in dithered)
+    assert sum(int((a != b).sum()) for a, b in zip(dithered, dithered[1:])) > 50
+
+
 def test_spectrum_texture_carries_the_snapshot(gl_ctx, tmp_path):
     path = write_scene(tmp_path, """
         void main() { fragColor = vec4(texelFetch(u_spectrum, ivec2(10, 0), 0).r,

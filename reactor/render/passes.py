@@ -78,12 +78,18 @@ uniform float reactor_height;  // output height in pixels
 
 // The scene's main, then the present pass's dither, into an 8-bit target. The noise is taken
 // where the present pass would take it for this pixel (its buffer is upside down), so the bytes
-// are those of the present pass up to the half-float rounding it no longer sees.
+// are those of the present pass up to the half-float rounding it no longer sees. Code whose
+// colour is already exact 8-bit levels (a 1:1 copy of the picture) defines REACTOR_UNDITHERED:
+// dither would only make its still pixels flicker by a level.
 void main() {
     reactor_scene_main();
     vec3 c = clamp(fragColor.rgb, 0.0, 1.0);
+#ifdef REACTOR_UNDITHERED
+    fragColor = vec4(c, 1.0);
+#else
     vec2 p = vec2(gl_FragCoord.x, reactor_height - gl_FragCoord.y);
     fragColor = vec4(reactor_dither(c, p + reactor_jitter), 1.0);
+#endif
 }
 """
 """GLSL appended (with ``programs.wrap_main``) to an output pass that dithers its own output."""
@@ -99,8 +105,12 @@ layout(location = 1) out vec4 reactor_out8;  // second colour attachment: the 8-
 void main() {
     reactor_scene_main();
     vec3 c = clamp(fragColor.rgb, 0.0, 1.0);
+#ifdef REACTOR_UNDITHERED
+    reactor_out8 = vec4(c, 1.0);
+#else
     vec2 p = vec2(gl_FragCoord.x, reactor_height - gl_FragCoord.y);
     reactor_out8 = vec4(reactor_dither(c, p + reactor_jitter), 1.0);
+#endif
 }
 """
 """Like ``DITHER_EPILOGUE`` but for a feedback output pass: the dithered colour goes to a second,

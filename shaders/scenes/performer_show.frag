@@ -38,8 +38,11 @@ vec2 eye_lid(vec2 q, vec2 ec, float rx, float b, inout float lash) {
 }
 
 #ifdef REACTOR_OUTSIDE_REGION
-// Nothing moves out here: the head's mask, the jaw and the lids all end inside the region.
-void main() { fragColor = vec4(image_rgb(v_uv), 1.0); }
+// Nothing moves out here: the head's mask, the jaw and the lids all end inside the region. The
+// picture is fitted to the frame, so it is read texel for texel (no filtering: half the cost of
+// a filtered read on a CPU), and its colour is already exact 8-bit levels: no dither.
+#define REACTOR_UNDITHERED
+void main() { fragColor = vec4(texelFetch(u_image, ivec2(gl_FragCoord.xy), 0).rgb, 1.0); }
 #else
 void main() {
     vec2 p = centered_uv(v_uv, u_aspect);  // output pixel, height units, y up

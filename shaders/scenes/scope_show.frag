@@ -73,7 +73,7 @@ void main() {
     vec2 p = (v_uv - 0.5) * aspect;
 
     // Phosphor: red and blue fade faster than green, so afterglow turns toward green-cyan.
-    vec3 prev = textureLod(u_prev, v_uv, 0.0).rgb;
+    vec3 prev = texelFetch(u_prev, ivec2(gl_FragCoord.xy), 0).rgb;  // 1:1, no filtering needed
     vec3 tau = max(p_persistence_s, 0.02) * vec3(0.6, 1.0, 0.8);
     prev /= 1.0 + u_dt / tau;   // one-step decay: exp() per channel costs more than it adds
 
