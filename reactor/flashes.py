@@ -63,8 +63,9 @@ class FlashCounter:
         self.max_flashes_per_s = 0.0
         self.transitions = 0
 
-    def add(self, rgb_u8: np.ndarray) -> None:
-        L = window_means(rgb_u8)
+    def add(self, rgb_u8: np.ndarray, means: np.ndarray | None = None) -> None:
+        """Count the frame ``rgb_u8``; ``means``: its ``window_means`` when already known."""
+        L = window_means(rgb_u8) if means is None else means
         t = self._frame / self.fps
         self._frame += 1
         if self._ext is None:
@@ -121,7 +122,8 @@ class FlashLimiter:
         """The frame to show instead of ``rgb_u8`` (the same array when nothing is limited)."""
         c = self.counter
         out = rgb_u8
-        if self._prev is not None and c._ext is not None and self._over_budget(window_means(rgb_u8)):
+        means = window_means(rgb_u8)  # once a frame: the check and the count share it
+        if self._prev is not None and c._ext is not None and self._over_budget(means):
             prev = self._prev.astype(np.float32)
             step = rgb_u8.astype(np.float32) - prev
             alpha = 0.5
@@ -133,6 +135,7 @@ class FlashLimiter:
             else:
                 out = self._prev
             self.limited_frames += 1
-        c.add(out)
+            means = None
+        c.add(out, means)
         self._prev = out
         return out
