@@ -246,6 +246,16 @@ def test_a_region_pass_draws_its_code_inside_the_rectangle_and_the_outside_code_
     assert (rgb[~inside] == (0, 0, 255)).all()
     with Renderer(gl_ctx, _region_scene(tmp_path, "vec4(0.25, 0.5, 0.75, 1.0)"), width_px=w, height_px=h) as r:
         assert r.self_dithered and r.can_draw_direct
+    # edges at numbers that are not whole pixels or exact in binary (none on a pixel centre, where
+    # the rasterizer's tie rule would decide): still no pixel left undrawn
+    # (a gap would stay black), none drawn by the wrong part
+    for x0, y0, x1, y1 in ((0.1237, 0.3311, 0.7777, 0.9013), (0.0101, 0.0001, 0.3333, 0.6667), (0.4999, 0.2, 0.511, 0.21)):
+        rgb = render_once(gl_ctx, _region_scene(tmp_path, f"vec4({x0}, {y0}, {x1}, {y1})"), size=(97, 61)).astype(int)
+        red = (rgb == (255, 0, 0)).all(axis=2)
+        assert (red | (rgb == (0, 0, 255)).all(axis=2)).all()
+        cx, cy = (np.arange(97) + 0.5) / 97, 1.0 - (np.arange(61) + 0.5) / 61  # pixel centres, uv
+        want = ((cx[None, :] > x0) & (cx[None, :] < x1)) & ((cy[:, None] > y0) & (cy[:, None] < y1))
+        assert (red == want).all()
     for rect, red in (("vec4(0.0 / 0.0)", True), ("vec4(0.8, 0.8, 0.2, 0.2)", False)):
         rgb = render_once(gl_ctx, _region_scene(tmp_path, rect), size=(w, h)).astype(int)
         assert (rgb == ((255, 0, 0) if red else (0, 0, 255))).all(), rect

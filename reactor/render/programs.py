@@ -71,14 +71,19 @@ vec4 reactor_rect() {
     r = clamp(r, 0.0, 1.0);
     return vec4(r.xy, max(r.zw, r.xy));     // an inverted rectangle is empty
 }
+
+
+// Corners are picked, not interpolated (mix(a, b, 1.0) need not be exactly b), so both parts put
+// a shared edge at the very same number and the rasterizer leaves no gap between them.
+vec2 reactor_corner(vec4 box, int k) {
+    return vec2((k & 1) != 0 ? box.z : box.x, (k & 2) != 0 ? box.w : box.y);
+}
 """
 
 REGION_INSIDE_VERTEX = _REGION_RECT_GLSL + """
 void main() {
     // Four vertices, a triangle strip over the rectangle.
-    vec4 r = reactor_rect();
-    vec2 corner = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1));
-    v_uv = mix(r.xy, r.zw, corner);
+    v_uv = reactor_corner(reactor_rect(), gl_VertexID);
     gl_Position = vec4(v_uv * 2.0 - 1.0, 0.0, 1.0);
 }
 """
@@ -89,12 +94,12 @@ void main() {
     vec4 r = reactor_rect();
     int quad = gl_VertexID / 6;
     int k = gl_VertexID - 6 * quad;
-    vec2 corner = vec2(float(k == 1 || k == 2 || k == 4), float(k == 2 || k == 4 || k == 5));
+    const int CORNERS[6] = int[6](0, 1, 3, 0, 3, 2);  // two triangles of corners (bit 0: x1, bit 1: y1)
     vec4 box = quad == 0 ? vec4(0.0, 0.0, 1.0, r.y)
              : quad == 1 ? vec4(0.0, r.w, 1.0, 1.0)
              : quad == 2 ? vec4(0.0, r.y, r.x, r.w)
              : vec4(r.z, r.y, 1.0, r.w);
-    v_uv = mix(box.xy, box.zw, corner);
+    v_uv = reactor_corner(box, CORNERS[k]);
     gl_Position = vec4(v_uv * 2.0 - 1.0, 0.0, 1.0);
 }
 """
