@@ -41,11 +41,12 @@ _AUDIO_KEYS = {"spectrum": "u_spectrum", "waveform": "u_waveform", "history": "u
 class _Pass:
     program: object
     vao: object
-    target: FeedbackTarget
+    target: FeedbackTarget | None  # None only for a region pass's outer part
     spec: object = None
     setters: list = field(default_factory=list)    # (uniform, fn(FrameState))
     samplers: list = field(default_factory=list)   # (uniform name, texture key), unit = index
-    outer: "_Pass | None" = None  # a region pass's code for the pixels outside its region
+    outer: "_Pass | None" = None  # a region pass's code for the pixels outside its region (its
+    # target is None: it is drawn with its pass, whose target resizing and swapping move)
 
     @property
     def parts(self) -> tuple["_Pass", ...]:
@@ -197,9 +198,9 @@ class Renderer:
         for prev in old_targets.values():
             prev.release()
         for spec, (program, outside) in zip(specs, programs):
-            rp = self._bound_pass(spec, program)
+            rp = self._bound_pass(spec, program, self._targets[spec.target])
             if outside is not None:
-                rp.outer = self._bound_pass(spec, outside)
+                rp.outer = self._bound_pass(spec, outside, None)
             self._passes.append(rp)
         # Either uniform is optimized away when the scene's colour is constant black or white.
         self._dither = ([(p.program.get("reactor_jitter", None), p.program.get("reactor_height", None))
@@ -228,11 +229,11 @@ class Renderer:
             raise
         return inside, outside
 
-    def _bound_pass(self, spec, program) -> _Pass:
+    def _bound_pass(self, spec, program, target) -> _Pass:
         setters, samplers = bind_program(program, spec.bindings, where=display_path(spec.shader), warn=self._notice)
         if spec.region is not None:  # the rectangle, on the unit after the pass's own textures
             program["reactor_region"].value = len(samplers)
-        return _Pass(program=program, vao=fullscreen_vao(self.ctx, program), target=self._targets[spec.target],
+        return _Pass(program=program, vao=fullscreen_vao(self.ctx, program), target=target,
                      spec=spec, setters=setters, samplers=samplers)
 
     def _size(self, spec, params=None) -> tuple[int, int]:
