@@ -18,15 +18,18 @@ void main() {
     float aspect = out_px.x / out_px.y;
     vec2 mc, mh, hc, hh;
     face_rig(aspect, mc, mh, hc, hh);
-    vec4 box = vec4(hc - 1.45 * hh, hc + 1.45 * hh);
+    vec4 box = vec4(hc - HEAD_MASK_END * hh, hc + HEAD_MASK_END * hh);
     float open = 2.0 * abs(p_open) * mh.y;
-    float below = max(1.5 * chin_depth(mc, mh) + open, 3.0 * mh.y);
-    grow(box, mc - vec2(2.3 * mh.x, below), mc + vec2(2.3 * mh.x, 4.0 * mh.y + 0.25 * open));
+    float below = max(CHIN_FADE * chin_depth(mc, mh) + open, LIPS_NEAR * mh.y);
+    float across = (JAW_WIDTH + 0.1) * mh.x;  // a tenth of slack
+    grow(box, mc - vec2(across, below), mc + vec2(across, NOSE_FADE * mh.y + UPPER_LIP_LIFT * open));
     if (p_eye_w > 0.0) {
-        float rx = 0.5 * p_eye_w * aspect;
+        float rx = 0.5 * p_eye_w * aspect, ry = 0.5 * rx;
         for (int i = 0; i < 2; ++i) {
             vec2 ec = centered_uv(i == 0 ? vec2(p_eye_lx, 1.0 - p_eye_ly) : vec2(p_eye_rx, 1.0 - p_eye_ry), aspect);
-            grow(box, ec - vec2(1.25 * rx, 0.7 * rx), ec + vec2(1.25 * rx, 1.4 * rx));
+            // from a closed lid's edge to the top of the stretched skin, with a little slack
+            grow(box, ec - vec2(LID_HALF_WIDTH * rx, (LID_DROP - LID_TOP + 0.2) * ry),
+                 ec + vec2(LID_HALF_WIDTH * rx, (LID_TOP + LID_SKIN + 0.1) * ry));
         }
     }
     vec2 margin = 2.0 / out_px;

@@ -24,6 +24,19 @@ uniform float p_eye_ry = 0.0;
 uniform float p_eye_w = 0.0;        // eye width, normalized to the frame width
 uniform float p_blink = 1.0;        // blinks per ~4 s (0 = never)
 
+// The warp's reach, shared by the warp and the region pass that bounds it. Head: in head half
+// sizes; mouth: in mouth half widths (x) and half heights (y); lids: in eye half heights.
+const float HEAD_MASK_END = 1.45;  // the head's mask (its nod and sway) ends at this radius
+const float JAW_WIDTH = 2.2;       // the jaw moves as a block out to this, across the mouth
+const float UPPER_LIP_LIFT = 0.25; // the upper lip lifts by this share of the opening
+const float NOSE_FADE = 4.0;       // above the lip line the lift fades out over this
+const float LIPS_NEAR = 3.0;       // the lips' spread acts within this of the lip line
+const float CHIN_FADE = 1.5;       // below, the jaw's drop fades out at this times the chin depth
+const float LID_HALF_WIDTH = 1.25; // a lid spans this times the eye's half width either side
+const float LID_TOP = 1.1;         // the open lid's edge above the eye centre
+const float LID_SKIN = 1.6;        // the skin above the lid that stretches down over the eye
+const float LID_DROP = 2.3;        // how far a closed lid comes down
+
 // Region (x, y, w, h, top-left origin, normalized) -> centre and half size in height units.
 void region_hu(vec4 r, float aspect, out vec2 centre, out vec2 half_size) {
     centre = centered_uv(vec2(r.x + 0.5 * r.z, 1.0 - (r.y + 0.5 * r.w)), aspect);

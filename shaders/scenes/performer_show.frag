@@ -26,10 +26,10 @@ float blink_amount(float t) {
 vec2 eye_lid(vec2 q, vec2 ec, float rx, float b, inout float lash) {
     float ry = 0.5 * rx;
     vec2 d = q - ec;
-    float across = d.x / (1.25 * rx);
+    float across = d.x / (LID_HALF_WIDTH * rx);
     float prof = sqrt(max(1.0 - across * across, 0.0));
-    float top = 1.1 * ry, skin = top + 1.6 * ry;
-    float lid = top - b * 2.3 * ry * prof;        // lid edge, relative to the eye centre
+    float top = LID_TOP * ry, skin = top + LID_SKIN * ry;
+    float lid = top - b * LID_DROP * ry * prof;        // lid edge, relative to the eye centre
     if (prof > 0.0 && d.y > lid && d.y < skin) {
         d.y = mix(top, skin, (d.y - lid) / max(skin - lid, 1e-5));
         lash = max(lash, b * prof * (1.0 - smoothstep(0.0, 0.35 * ry, abs(q.y - ec.y - lid))));
@@ -57,7 +57,7 @@ void main() {
     float angle = p_nod * (0.035 * side * beat) + p_sway * 0.012 * u_level * sin(u_time * 1.3);
     vec2 pivot = hc - vec2(0.0, 0.9 * hh.y);
     vec2 dip = vec2(0.0, -0.01 * p_nod * beat);
-    float head_mask = 1.0 - smoothstep(1.0, 1.45, length((p - hc) / hh));
+    float head_mask = 1.0 - smoothstep(1.0, HEAD_MASK_END, length((p - hc) / hh));
     vec2 head_src = pivot + rot2(-angle) * (p - dip - pivot);
     vec2 q = mix(p, head_src, head_mask);
 
@@ -78,12 +78,12 @@ void main() {
     float voice = smoothstep(p_gate, 1.0, u_vowel_open);
     float open = voice * p_open * 2.0 * mh.y;
     vec2 m = q - mc;
-    float lips_near = (1.0 - smoothstep(1.0, 1.8, abs(m.x) / mh.x)) * (1.0 - smoothstep(1.0, 3.0, abs(m.y) / mh.y));
+    float lips_near = (1.0 - smoothstep(1.0, 1.8, abs(m.x) / mh.x)) * (1.0 - smoothstep(1.0, LIPS_NEAR, abs(m.y) / mh.y));
     m.x /= 1.0 + 0.18 * p_spread * u_vowel_spread * lips_near;  // spread: corners out; round: in
     float across = abs(m.x) / mh.x;                                  // 0 centre, 1 mouth corner
     float lip_profile = max(1.0 - across * across, 0.0);             // lens-shaped opening
-    float jaw_mask = 1.0 - smoothstep(0.9, 2.2, across);             // the chin moves as a block
-    float up = 0.25 * open * lip_profile;                            // upper lip lifts a little
+    float jaw_mask = 1.0 - smoothstep(0.9, JAW_WIDTH, across);             // the chin moves as a block
+    float up = UPPER_LIP_LIFT * open * lip_profile;                            // upper lip lifts a little
     // the lower lip opens lens-shaped at the lip line; deeper down, the jaw drops as a block
     float jaw_t = smoothstep(0.0, 2.0 * mh.y, -m.y);
     float down = open * mix(lip_profile, 0.8 * jaw_mask, jaw_t);
@@ -92,13 +92,13 @@ void main() {
     if (m.y >= 0.0) {
         // Above the lip line: [0, up] shows the lip line itself (the gap grows), then the shift
         // fades out toward the nose over ~2 mouth heights.
-        float fade = 1.0 - smoothstep(0.0, 2.0 * 2.0 * mh.y, m.y - up);
+        float fade = 1.0 - smoothstep(0.0, NOSE_FADE * mh.y, m.y - up);
         sy = max(m.y - up * fade, 0.0);
         inside = 1.0 - smoothstep(0.6 * up, up + 1e-5, m.y);
     } else {
         // Below: the lower lip, chin and jaw move down by `down`, fading out under the chin.
         float chin = chin_depth(mc, mh);
-        float fade = 1.0 - smoothstep(0.6 * chin, 1.5 * chin, -m.y - down);  // the jaw moves to the chin
+        float fade = 1.0 - smoothstep(0.6 * chin, CHIN_FADE * chin, -m.y - down);  // the jaw moves to the chin
         sy = min(m.y + down * fade, 0.0);
         inside = 1.0 - smoothstep(0.6 * down, down + 1e-5, -m.y);
     }

@@ -2,7 +2,6 @@
 // ring's trace is where its radius plus the windowed waveform puts it, within scope_ring_amp() of
 // scope_ring_radius() (the window is at most 1), and lights pixels up to REACH from the trace;
 // outside that annulus the output pass skips the ring (its costliest part) and draws the rest.
-#include "scene_kit.glsl"
 #include "scope_ring.glsl"
 
 void main() {

@@ -44,7 +44,7 @@ void main() {
     vec2 ps = sc_rot(turn) * p;
     float size = trails_size();
     float d = ngon(ps, sides, size);
-    float line = sc_band(d, 0.002 + 0.002 * u_mid_env) + 0.4 * max(0.0, 1.0 - abs(d) / 0.012);
+    float line = sc_band(d, trails_line_width()) + 0.4 * max(0.0, 1.0 - abs(d) / TRAILS_GLOW);
 
     float beads = 0.0;
     for (int i = 0; i < 7; i++) {
