@@ -11,6 +11,8 @@ Prints four tables (medians of ``--runs`` runs, each ``--seconds`` of 30 fps vid
 3. RGB -> YUV 4:2:0 conversion cost per frame: swscale (what VideoSink uses) vs a plain numpy
    BT.709 implementation vs the frame copy alone.
 4. x264 preset candidates for the ``high`` preset at 1280x720.
+5. (``--scenes``) x264 settings for ``normal`` on frames of real built-in scenes at 1280x720: CPU
+   per frame, bitrate and PSNR of Y against the frames as given (``--only-scenes``: just this).
 
 Run: ``python benchmarks/bench_encode.py [--seconds 3] [--runs 3] [--sizes 1280x720,1920x1080]``.
 Absolute figures on a shared 2-core box are noisy; compare within a row.
@@ -25,7 +27,9 @@ import shutil
 import statistics
 import subprocess
 import tempfile
+import sys
 import time
+from pathlib import Path
 
 import av
 import numpy as np
@@ -115,6 +119,28 @@ def real_scene(name: str, size):
     return next_frame
 
 
+def groove_scene(name: str, size):
+    """A frame source rendering built-in preset ``name`` to the test groove (moving, as in a clip),
+    with the demo picture where it uses one; or an error text."""
+    try:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from reactor import demo_image
+        from reactor.presets import load_preset
+        from reactor.render.context import create_context
+        from reactor.render.renderer import Renderer
+        from tests.render_util import groove_features
+
+        renderer = Renderer(create_context(), load_preset(name).render_scene(), width_px=size[0], height_px=size[1],
+                            image=demo_image.demo_image(*size), depth=demo_image.demo_depth(*size))
+    except Exception as exc:  # the render layer is optional here; say why the row is missing
+        return f"{type(exc).__name__}: {exc}"
+
+    def next_frame(i):
+        renderer.render(groove_features(i / FPS), {}, time_s=i / FPS, dt_s=1 / FPS)
+        return renderer.read_rgb()
+    return next_frame
+
+
 def time_ffmpeg(frames, n_frames, size, quality, folder):
     opts = video.CODECS["h264"].options[quality]
     x264 = [a for k, v in opts.items() for a in (f"-{k}", v)]
@@ -174,7 +200,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="1280x720,1920x1080")
     parser.add_argument("--render-ms", type=float, default=15.0)
     parser.add_argument("--scene", default="rings", help="built-in scene for table 2b ('' to skip)")
+    parser.add_argument("--scenes", default="kaleido,tunnel,trails,breathe",
+                        help="built-in presets for table 5 ('' to skip)")
+    parser.add_argument("--only-scenes", action="store_true", help="print table 5 only")
     args = parser.parse_args()
+    if args.only_scenes:
+        quality_table(args.scenes.split(","), int(args.seconds * FPS))
+        return
     sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
     n_frames = int(args.seconds * FPS)
     have_ffmpeg = shutil.which("ffmpeg") is not None
@@ -243,7 +275,59 @@ def main() -> None:
         video.CODECS["h264"] = h264
         for preset in presets:
             print(f"{preset:>10} {17:4d} {got[preset][0]:7.1f} {got[preset][2]:13.1f} {got[preset][1]:8.0f}")
+    if args.scenes:
+        quality_table(args.scenes.split(","), n_frames)
     print(f"\nload average at the end: {os.getloadavg()[0]:.2f} (1 min)")
+
+
+# Candidates for quality='normal': the earlier setting, the one chosen, and neighbours.
+NORMAL_CANDIDATES = (("veryfast", 20), ("superfast", 21), ("superfast", 22), ("ultrafast", 20))
+
+
+def quality_table(presets: list[str], n_frames: int, size=(1280, 720)) -> None:
+    """Table 5: each candidate encodes the same frames of a real scene (rendered once, groove
+    features); CPU of the encode alone, bitrate, and PSNR of the decoded Y plane against the
+    encoder's input (the frames after the same BT.709 conversion), mean and worst frame."""
+    import io
+
+    print(f"\n5. x264 settings for quality='normal' on real scenes, {size[0]}x{size[1]}, {n_frames} frames, "
+          "encoder alone, CPU of all its threads")
+    print(f"{'scene':>10} {'preset':>10} {'crf':>4} {'CPU ms/frame':>13} {'kbit/s':>8} {'PSNR-Y dB':>10} {'worst':>6}")
+    for name in presets:
+        source = groove_scene(name, size)
+        if isinstance(source, str):
+            print(f"   {name} skipped: {source}")
+            continue
+        w, h = size
+        frames = [video_frame(source(i)) for i in range(n_frames)]
+        refs = [np.frombuffer(f.planes[0], np.uint8).reshape(h, -1)[:, :w].astype(np.float64) for f in frames]
+        for preset, crf in NORMAL_CANDIDATES:
+            buf = io.BytesIO()
+            out = av.open(buf, "w", format="mp4")
+            stream = out.add_stream("libx264", rate=FPS)
+            stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+            stream.options = {"preset": preset, "crf": str(crf)}
+            t0 = time.process_time()
+            for f in frames:
+                out.mux(stream.encode(f))
+            out.mux(stream.encode())
+            cpu_ms = (time.process_time() - t0) / n_frames * 1e3
+            out.close()
+            kbit = len(buf.getvalue()) * 8 / (n_frames / FPS) / 1e3
+            buf.seek(0)
+            with av.open(buf) as back:
+                psnr = [10 * np.log10(255.0 ** 2 / max(float(np.mean((
+                        np.frombuffer(g.planes[0], np.uint8).reshape(h, -1)[:, :w] - ref) ** 2)), 1e-9))
+                        for g, ref in zip(back.decode(video=0), refs)]
+            print(f"{name:>10} {preset:>10} {crf:4d} {cpu_ms:13.1f} {kbit:8.0f} {statistics.mean(psnr):10.2f} "
+                  f"{min(psnr):6.2f}", flush=True)
+
+
+def video_frame(rgb: np.ndarray):
+    """``rgb`` as the yuv420p frame VideoSink would give x264 (BT.709, limited range)."""
+    return av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
+        format="yuv420p", src_colorspace=Colorspace.ITU709, dst_colorspace=Colorspace.ITU709,
+        dst_color_range=ColorRange.MPEG)
 
 
 def interleaved(modes: dict, runs: int) -> dict:

@@ -18,7 +18,11 @@ Quality presets (CPU per 1280x720 frame, all threads, from ``benchmarks/bench_en
 2-core dev box; a real scene on software GL costs ~100+ ms per frame on top):
 
 - ``draft``: x264 ultrafast, crf 28, 8x8dct on (keeps the High profile): ~14 ms, ~3.9 Mbit/s.
-- ``normal``: x264 veryfast, crf 20: ~39 ms, ~4.0 Mbit/s.
+- ``normal``: x264 superfast, crf 21. On rendered scenes (``bench_encode.py --scenes``, 720p)
+  it costs 41-49 % less CPU than veryfast crf 20 (the earlier setting: kaleido 12.6 against 24.6
+  core-ms a frame) at the same or better PSNR (42.4 against 42.2 dB on kaleido, the busiest),
+  for 17-180 % more bytes (kaleido 9.6 against 8.2 Mbit/s): the encoder is most of a frame's
+  cost once the scene is light, so this is what lets clips render faster than real time.
 - ``high``: x264 veryfast, crf 17: ~40 ms, ~5.1 Mbit/s. Presets faster/fast/medium cost 66/80/100
   ms for no fewer bytes at the same crf, so they cannot keep 720p30 render+encode near real time.
 - ``lossless``: x264 ultrafast, crf 0 (High 4:4:4 Predictive, exact YUV): ~18 ms, ~110 Mbit/s.
@@ -66,7 +70,7 @@ class _Codec:
 CODECS: dict[str, _Codec] = {
     "h264": _Codec("libx264", "yuv420p", (".mp4", ".m4v", ".mov"), "aac", {
         "draft": {"preset": "ultrafast", "crf": "28", "x264-params": "8x8dct=1"},
-        "normal": {"preset": "veryfast", "crf": "20"},
+        "normal": {"preset": "superfast", "crf": "21"},
         "high": {"preset": "veryfast", "crf": "17"},
         "lossless": {"preset": "ultrafast", "crf": "0"},
     }),

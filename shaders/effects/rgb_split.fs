@@ -17,7 +17,8 @@ void main() {
     vec4 c = IMG_NORM_PIXEL(inputImage, uv);
     c.r = IMG_NORM_PIXEL(inputImage, clamp(uv + d, 0.0, 1.0)).r;
     c.b = IMG_NORM_PIXEL(inputImage, clamp(uv - d, 0.0, 1.0)).b;
-    float lines = 0.5 + 0.5 * sin(gl_FragCoord.y * 3.14159);
+    // Scanlines: every other pixel row (what 0.5 + 0.5 sin(pi y) is at pixel centres, without a sin).
+    float lines = step(fract(gl_FragCoord.y * 0.5), 0.5);
     c.rgb += glow * c.rgb * lines * split * 20.0;
     gl_FragColor = vec4(c.rgb, 1.0);
 }

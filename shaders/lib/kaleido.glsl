@@ -30,7 +30,7 @@ KaleidoFold kaleido_fold(vec2 uv) {
     KaleidoFold k;
     k.r = length(p);
     k.wedge = SC_PI / segs;
-    float a = atan(p.y, p.x);
+    float a = sc_atan2(p.y, p.x);
     a = mod(a, 2.0 * k.wedge);
     k.a = abs(a - k.wedge);
     float at = k.a * (1.0 / SC_TAU);

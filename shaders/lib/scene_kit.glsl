@@ -23,6 +23,20 @@ float sc_sin_turns(float t) {
 vec3 sc_cos_turns(vec3 t) { return sc_sin_turns(t + 0.25); }
 float sc_cos_turns(float t) { return sc_sin_turns(t + 0.25); }
 
+// atan(y, x) in radians, -pi..pi, like the built-in (max error 1.2e-5 rad, 0.01 px at a frame
+// height from the centre of a 720p frame). The built-in costs about 1.2 ms a 720p frame on
+// llvmpipe; this is one division, an odd degree-9 polynomial on the octant and three selects.
+// Coefficients: a Lawson (iteratively reweighted) minimax fit of atan on [0, 1].
+float sc_atan2(float y, float x) {
+    vec2 a = abs(vec2(x, y));
+    float t = min(a.x, a.y) / max(max(a.x, a.y), 1e-30);
+    float s = t * t;
+    float r = t * (0.99986633 + s * (-0.33030478 + s * (0.18015921 + s * (-0.08515619 + s * 0.02084502))));
+    r = a.y > a.x ? 1.57079633 - r : r;
+    r = x < 0.0 ? SC_PI - r : r;
+    return y < 0.0 ? -r : r;
+}
+
 // Integer-free hashes (Dave Hoskins style): stable across drivers, no sin() precision issues.
 float sc_hash12(vec2 p) {
     vec3 p3 = fract(vec3(p.xyx) * 0.1031);

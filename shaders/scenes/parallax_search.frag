@@ -3,7 +3,9 @@
 // camera offset times (d - focus) and scaled about the centre by a depth-dependent dolly; we
 // search the depth layers from near to far for the first point that lands here (near covers
 // far), then refine. The search is the costly part and the depth is soft, so it runs at half
-// resolution; pass 2 (parallax_show.frag, same camera) looks the colour up at full resolution.
+// resolution. It hands pass 2 (parallax_show.frag) the offset from each output point to the
+// picture point it shows, which is smooth wherever the depth is (bilinear from half resolution
+// reproduces it), so pass 2 needs no camera of its own and looks the colour up at full resolution.
 #include "math.glsl"
 #include "noise.glsl"
 #include "image.glsl"
@@ -12,7 +14,6 @@ uniform float p_orbit = 1.0;     // camera orbit amount (1 = about 1.5 % of fram
 uniform float p_dolly = 1.0;     // dolly-in on kicks
 uniform float p_focus = 0.25;    // depth that stays put; nearer moves with the camera, farther against
 uniform float p_drift = 1.0;     // slow free drift when there is no beat
-uniform float p_punch = 0.5;     // contrast punch on kicks
 
 const int LAYERS = 8;  // depth is soft: 8 layers + 4 bisection steps match a 40-layer search
 
@@ -55,5 +56,6 @@ void main() {
         float mid = 0.5 * (hi + lo);
         if (depth_at(source_of(p, mid)) >= mid) lo = mid; else hi = mid;
     }
-    fragColor = vec4(lo, 0.0, 0.0, 1.0);  // the depth seen at this pixel
+    // r, g: where to read the picture, as an offset from p (height units); b: the depth seen here.
+    fragColor = vec4(source_of(p, lo) - p, lo, 1.0);
 }

@@ -23,7 +23,7 @@ void main() {
     // A gentle punch on the kick: the whole disc scales up and settles.
     p /= 1.0 + 0.08 * u_bass_env;
     float r = length(p);
-    float angTop = atan(p.x, p.y);               // 0 at the top, +-pi at the bottom
+    float angTop = sc_atan2(p.x, p.y);               // 0 at the top, +-pi at the bottom
     float ang01 = abs(angTop) / SC_PI;
 
     float spacing = (R1 - R0) / RINGS;

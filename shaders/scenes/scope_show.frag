@@ -28,7 +28,7 @@ float seg_dist(vec2 p, vec2 a, vec2 b) {
 // dearly for sin/cos).
 float ring_trace(vec2 p, float R, float amp, float spin) {
     const float POINTS = 512.0 / float(STRIDE);
-    float a = fract((atan(p.x, -p.y) + spin) / SC_TAU);   // 0..1 from the bottom
+    float a = fract((sc_atan2(p.x, -p.y) + spin) / SC_TAU);   // 0..1 from the bottom
     int c = int(a * POINTS);
     float turns0 = float(c - K) / POINTS - spin / SC_TAU;
     vec2 dir = vec2(sc_sin_turns(turns0), -sc_cos_turns(turns0));

@@ -15,7 +15,7 @@ uniform float p_intensity = 1.0;  // brightness of the shapes
 // Distance to a regular n-gon outline of circumradius r.
 float ngon(vec2 p, float n, float r) {
     float seg = SC_TAU / n;
-    float a = mod(atan(p.y, p.x) + seg * 0.5, seg) - seg * 0.5;
+    float a = mod(sc_atan2(p.y, p.x) + seg * 0.5, seg) - seg * 0.5;
     return length(p) * sc_cos_turns(a / SC_TAU) - r * sc_cos_turns(0.5 / n);
 }
 

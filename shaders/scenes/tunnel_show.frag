@@ -20,7 +20,7 @@ void main() {
     float radius = 0.32 * (1.0 + 0.18 * u_sub_env);
     float r = length(p);
     float z = radius / max(r, 1e-4);            // distance along the tunnel to this wall point
-    float ang = atan(p.y, p.x) / SC_TAU + 0.5;  // 0..1 around
+    float ang = sc_atan2(p.y, p.x) / SC_TAU + 0.5;  // 0..1 around
 
     // Whole tunnel rolls an eighth of a turn per bar, eased so it lands on the downbeat.
     float roll = (u_bar_count + sc_ease_out(u_bar_phase * 1.6)) * 0.125;
