@@ -287,13 +287,18 @@ _FACE = {"head_x": 0.3, "head_y": 0.2, "head_w": 0.4, "head_h": 0.5, "eye_lx": 0
          "eye_ry": 0.38, "eye_w": 0.08, "blink": 3.0, "open": 2.0, "spread": 2.0, "nod": 3.0, "sway": 3.0, "chin_y": 0.75}
 
 
-@pytest.mark.parametrize("scene, face", [("performer", None), ("performer", _FACE), ("trails", None), ("scope", None)])
+@pytest.mark.parametrize("scene, face", [("performer", None), ("performer", _FACE), ("trails", None), ("scope", None),
+                                         ("rings", None)])
 def test_region_scenes_match_their_output_pass_run_on_every_pixel(gl_ctx, scene, face):
-    """performer (the face), trails (the shape) and scope (the ring) run their costly part only
+    """performer (the face), trails (the shape), scope (the ring) and rings (the disc of rings) run their costly part only
     inside the rectangle their first pass bounds each frame (on a CPU rasterizer that is what
     makes them cheaper); the picture matches the same output pass run on every pixel, frame after
     frame (trails and scope feed back, so a miss would linger): within one level, but for a rare
-    pixel where a trace's seam falls on the other side of a rounding (scope)."""
+    pixel where a trace's seam falls on the other side of a rounding (scope). rings' dashed arcs
+    anti-alias with fwidth across ring cells, and at a few pixels a frame (along the diagonals)
+    that flips with the last bit of v_uv, which the inside rectangle interpolates from other
+    vertices than the full-frame triangle: ~770 values over these 60 frames, the same with the
+    rectangle set to the whole frame; a bound 10 % too small differs in ~100,000."""
     from reactor.presets import load_preset
     from reactor.render.programs import shader_dir
 
@@ -308,7 +313,7 @@ def test_region_scenes_match_their_output_pass_run_on_every_pixel(gl_ctx, scene,
     moved = sum(int((np.abs(f.astype(int) - a[0].astype(int)) > 8).sum()) for f in a)
     assert moved > 1000  # the costly part really drew in these frames
     off = [np.abs(x.astype(int) - y.astype(int)) for x, y in zip(a, b)]
-    assert sum(int((o > 1).sum()) for o in off) <= 10  # of 10 million values
+    assert sum(int((o > 1).sum()) for o in off) <= (2000 if scene == "rings" else 10)  # of 10 million values
 
 
 def test_undithered_code_copies_the_picture_exactly_and_dithered_code_flickers(gl_ctx, tmp_path):

@@ -1,16 +1,12 @@
-// @description Spectrum rings: each ring is one frequency band, swelling with it now at the top and tracing its last two seconds round the sides; blooms on the beat
-// @image false
-// @feedback false
+// Pass 2 of rings (the output pass): the rings inside the square rings_region.frag bounds, and
+// everywhere the core disc and the backdrop; outside the square (compiled with
+// REACTOR_OUTSIDE_REGION) no ring can light a pixel, so the ring loop is left out there.
 #include "scene_kit.glsl"
+#include "rings_shape.glsl"
 
 uniform float p_hue = 0.62;       // palette rotation, 0..1
 uniform float p_bloom = 1.0;      // beat bloom amount
-uniform float p_spread = 1.0;     // how far loud bands push their ring outward
 uniform float p_intensity = 1.0;  // overall brightness
-
-const float RINGS = 20.0;
-const float R0 = 0.075;   // innermost ring radius, frame heights
-const float R1 = 0.47;    // outermost ring radius
 
 // Newest history at the top of the circle, going back in time down both sides (mirrored).
 float history_at(float bin, float ang01) {
@@ -19,18 +15,18 @@ float history_at(float bin, float ang01) {
 }
 
 void main() {
-    vec2 p = (v_uv - 0.5) * vec2(u_aspect, 1.0);
-    // A gentle punch on the kick: the whole disc scales up and settles.
-    p /= 1.0 + 0.08 * u_bass_env;
+    vec2 p = (v_uv - 0.5) * vec2(u_aspect, 1.0) / rings_punch();
     float r = length(p);
+    vec3 col = vec3(0.0);
+
+#ifndef REACTOR_OUTSIDE_REGION
     float angTop = sc_atan2(p.x, p.y);               // 0 at the top, +-pi at the bottom
     float ang01 = abs(angTop) / SC_PI;
 
-    float spacing = (R1 - R0) / RINGS;
+    float spacing = RINGS_SPACING;
     float bloom = p_bloom * u_beat_pulse;
     float halo = 0.003 + 0.007 * bloom;
 
-    vec3 col = vec3(0.0);
     float ringF = (r - R0) / spacing;
     // Dash angle once per pixel (atan is costly on a CPU rasterizer).
     float turnsA = 0.25 - angTop / SC_TAU;   // the usual atan(y, x) in turns, from the same atan
@@ -64,6 +60,7 @@ void main() {
         vec3 c = sc_neon(0.6 * bin + 0.1 * u_brightness + 0.03 * u_bar_count, p_hue);
         col += c * (core * (0.25 + 0.9 * level) + glow * (0.04 + 0.25 * bloom) * (0.2 + level));
     }
+#endif
 
     // The core: a disc that swells with the sub and rings with onsets.
     float disc = R0 * (0.45 + 0.35 * u_sub_env);
